@@ -1,0 +1,30 @@
+/**
+ * WebSocket close codes the edge uses to end a tunnel. 4000–4999 is the range RFC 6455 leaves to
+ * applications; the reason string sent with each is the snake_case key.
+ */
+export const TunnelCloseCode = {
+  protocol_error: 4000,
+  handshake_timeout: 4001,
+  unknown_runner: 4002,
+  bad_signature: 4003,
+  stale_timestamp: 4004,
+  challenge_replayed: 4005,
+  challenge_mismatch: 4006,
+  replaced: 4007,
+  heartbeat_timeout: 4008,
+  runner_id_mismatch: 4009,
+} as const;
+export type TunnelCloseReason = keyof typeof TunnelCloseCode;
+
+export function closeReasonFromCode(code: number): TunnelCloseReason | null {
+  for (const [reason, value] of Object.entries(TunnelCloseCode)) {
+    if (value === code) return reason as TunnelCloseReason;
+  }
+  return null;
+}
+
+/** Codes after which reconnecting with the same key cannot succeed until the operator acts. */
+export const OPERATOR_ACTION_CLOSE_CODES: ReadonlySet<number> = new Set([
+  TunnelCloseCode.unknown_runner,
+  TunnelCloseCode.bad_signature,
+]);

@@ -1,0 +1,30 @@
+import { bytesToHex } from "./base64.ts";
+
+/**
+ * The tunnel handshake, shared by runner (signs) and edge (verifies with WebCrypto Ed25519):
+ *   edge → runner  {type:"challenge", challenge}        32 fresh random bytes, base64url
+ *   runner → edge  {type:"auth", runnerId, challenge, timestamp, signature}
+ * The signature covers the bytes of `authMessage(...)`. The domain prefix keeps a runner key from
+ * ever signing something that could be replayed as a different kind of message.
+ */
+export const AUTH_DOMAIN = "edge402-tunnel-auth:v1";
+export const CHALLENGE_BYTES = 32;
+/** How far a runner's clock may be from the edge's, either way. */
+export const MAX_CLOCK_SKEW_MS = 60_000;
+/** A socket that has not authenticated by then is closed. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export function authMessage(challenge: string, runnerId: string, timestampMs: number): Uint8Array {
+  return new TextEncoder().encode(`${AUTH_DOMAIN}\n${challenge}\n${runnerId}\n${timestampMs}`);
+}
+
+/**
+ * A runner's id is derived from its public key, so no runner can claim another's id:
+ * the edge looks the key up by id and the signature must verify under that key.
+ */
+export async function runnerIdFromPublicKey(rawPublicKey: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", rawPublicKey as Uint8Array<ArrayBuffer>));
+  return `rn_${bytesToHex(digest.subarray(0, 10))}`;
+}
+
+export const RUNNER_ID_PATTERN = /^rn_[0-9a-f]{20}$/;

@@ -1,0 +1,54 @@
+import { defineConfig } from "vitest/config";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { generateRunnerKey } from "./test/support/runner-test-keys.ts";
+
+// Two runner identities the workerd tests authenticate with, and one the edge does not know.
+const runnerKeys = [generateRunnerKey(), generateRunnerKey(), generateRunnerKey()];
+
+// Three projects, one per runtime and cost:
+//  - unit:    Node, fast, no child processes beyond the ones a test starts itself
+//  - workers: inside workerd (Durable Objects, WebSockets) via the Workers vitest pool
+//  - e2e:     Node, real processes (wrangler dev, anvil, node-runner, the Ollama stand-in)
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 20_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./test/workers/wrangler.test.toml" },
+            miniflare: {
+              bindings: {
+                RUNNER_KEYS: `${runnerKeys[0]!.publicKey},${runnerKeys[1]!.publicKey}`,
+                TEST_RUNNER_JWKS: JSON.stringify(runnerKeys.map((k) => k.jwk)),
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+          // Each file starts its own chain, edge and runners; two cores cannot run many at once.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});

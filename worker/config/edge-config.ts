@@ -1,0 +1,174 @@
+import { z } from "zod";
+import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { normalizeModelName } from "../../protocol/models.ts";
+import { ModelNameSchema } from "../../protocol/job.ts";
+import { KNOWN_NETWORKS, chainIdOf } from "./networks.ts";
+
+/**
+ * Everything the edge is configured with, parsed once per isolate from the Worker's env
+ * (wrangler vars and secrets). Every problem is reported at once, by variable name.
+ * RUNNER_KEYS is parsed by the RunnerPool on its own, so a payment misconfiguration never
+ * locks runners out (and vice versa).
+ */
+
+const AddressSchema = z
+  .string()
+  .refine((s) => isAddress(s, { strict: false }), "must be a 0x-prefixed 20-byte address")
+  .transform((s) => getAddress(s));
+
+const BaseUnits = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,30})$/, "must be an integer amount in base units (no decimals, no sign)")
+  .transform((s) => BigInt(s));
+
+const PositiveInt = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const csv = (s: string) =>
+  s
+    .split(/[\s,]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+const RawEnvSchema = z.object({
+  NETWORK: z.string().refine((n) => chainIdOf(n) !== null, "must be a CAIP-2 EVM network such as eip155:8453"),
+  PAY_TO: AddressSchema,
+  USDC_ADDRESS: z.string().optional(),
+  USDC_NAME: z.string().optional(),
+  USDC_VERSION: z.string().optional(),
+  FACILITATOR: z.enum(["embedded", "remote"]).default("embedded"),
+  FACILITATOR_URL: z.url().optional(),
+  RPC_URL: z.url().optional(),
+  RELAYER_KEY: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key")
+    .optional(),
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  MAX_TIMEOUT_SECONDS: PositiveInt(30, 3600).default(300),
+  /** A payment must stay valid at least this long after it arrives, so settlement can still happen. */
+  VALID_BEFORE_BUFFER_SECONDS: PositiveInt(6, 600).default(30),
+  JOB_TIMEOUT_MS: PositiveInt(1_000, 15 * 60_000).default(120_000),
+  CHAT_MODELS: z.string().default("qwen2.5:7b"),
+  CHAT_BASE_PRICE: BaseUnits.default(1000n),
+  CHAT_PRICE_PER_MTOK: BaseUnits.default(500_000n),
+  CHAT_DEFAULT_MAX_TOKENS: PositiveInt(1, 131_072).default(512),
+});
+
+export interface PaymentConfig {
+  network: `eip155:${number}`;
+  chainId: number;
+  v1NetworkName: string | null;
+  asset: Address;
+  /** EIP-712 domain of the token: must equal its on-chain name() and version(). */
+  assetName: string;
+  assetVersion: string;
+  payTo: Address;
+  maxTimeoutSeconds: number;
+  validBeforeBufferSeconds: number;
+}
+
+export type FacilitatorConfig =
+  | { kind: "embedded"; rpcUrl: string; relayerKey: Hex }
+  | { kind: "remote"; url: string };
+
+export interface EdgeConfig {
+  payment: PaymentConfig;
+  facilitator: FacilitatorConfig;
+  /** For ERC-1271 (contract wallet) signature checks; absent → only EOA signatures are accepted. */
+  rpcUrl: string | null;
+  adminToken: string | null;
+  jobTimeoutMs: number;
+  chat: { models: string[]; basePrice: bigint; pricePerMillionTokens: bigint; defaultMaxTokens: number };
+}
+
+export type ConfigResult = { ok: true; config: EdgeConfig } | { ok: false; problems: string[] };
+
+export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
+  const problems: string[] = [];
+  const raw = RawEnvSchema.safeParse(blankToUndefined(env));
+  if (!raw.success) {
+    for (const issue of raw.error.issues) problems.push(`${issue.path.join(".") || "env"}: ${issue.message}`);
+    return { ok: false, problems };
+  }
+  const e = raw.data;
+  const network = e.NETWORK as `eip155:${number}`;
+  const chainId = chainIdOf(network)!;
+  const known = KNOWN_NETWORKS[network];
+
+  const assetText = e.USDC_ADDRESS ?? known?.usdc?.address;
+  if (!assetText) problems.push(`USDC_ADDRESS: required for ${network} (no default USDC is known there)`);
+  else if (!isAddress(assetText, { strict: false })) problems.push("USDC_ADDRESS: must be a 0x-prefixed 20-byte address");
+  const assetName = e.USDC_NAME ?? known?.usdc?.name ?? "USD Coin";
+  const assetVersion = e.USDC_VERSION ?? known?.usdc?.version ?? "2";
+
+  let facilitator: FacilitatorConfig | null = null;
+  if (e.FACILITATOR === "embedded") {
+    if (!e.RPC_URL) problems.push("RPC_URL: required when FACILITATOR=embedded");
+    if (!e.RELAYER_KEY) problems.push("RELAYER_KEY: secret required when FACILITATOR=embedded (wrangler secret put RELAYER_KEY)");
+    if (e.RPC_URL && e.RELAYER_KEY) facilitator = { kind: "embedded", rpcUrl: e.RPC_URL, relayerKey: e.RELAYER_KEY as Hex };
+  } else {
+    if (!e.FACILITATOR_URL) problems.push("FACILITATOR_URL: required when FACILITATOR=remote");
+    else facilitator = { kind: "remote", url: e.FACILITATOR_URL.replace(/\/+$/, "") };
+  }
+
+  const models: string[] = [];
+  for (const name of csv(e.CHAT_MODELS)) {
+    if (!ModelNameSchema.safeParse(name).success) problems.push(`CHAT_MODELS: "${name}" is not an Ollama model name`);
+    else models.push(normalizeModelName(name));
+  }
+
+  if (e.VALID_BEFORE_BUFFER_SECONDS >= e.MAX_TIMEOUT_SECONDS) {
+    problems.push("VALID_BEFORE_BUFFER_SECONDS: must be smaller than MAX_TIMEOUT_SECONDS");
+  }
+
+  if (problems.length > 0 || !facilitator || !assetText) return { ok: false, problems };
+  return {
+    ok: true,
+    config: {
+      payment: {
+        network,
+        chainId,
+        v1NetworkName: known?.v1Name ?? null,
+        asset: getAddress(assetText),
+        assetName,
+        assetVersion,
+        payTo: e.PAY_TO,
+        maxTimeoutSeconds: e.MAX_TIMEOUT_SECONDS,
+        validBeforeBufferSeconds: e.VALID_BEFORE_BUFFER_SECONDS,
+      },
+      facilitator,
+      rpcUrl: e.RPC_URL ?? null,
+      adminToken: e.ADMIN_TOKEN ?? null,
+      jobTimeoutMs: e.JOB_TIMEOUT_MS,
+      chat: {
+        models,
+        basePrice: e.CHAT_BASE_PRICE,
+        pricePerMillionTokens: e.CHAT_PRICE_PER_MTOK,
+        defaultMaxTokens: e.CHAT_DEFAULT_MAX_TOKENS,
+      },
+    },
+  };
+}
+
+/** wrangler passes unset vars as "" in some setups; treat them as absent so defaults apply. */
+function blankToUndefined(env: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = typeof v === "string" && v.trim() === "" ? undefined : v;
+  return out;
+}
+
+const cache = new WeakMap<object, ConfigResult>();
+
+/** Env objects are stable per isolate, so parsing happens once, not per request. */
+export function edgeConfigFor(env: object): ConfigResult {
+  let result = cache.get(env);
+  if (!result) {
+    result = parseEdgeConfig(env as Record<string, unknown>);
+    cache.set(env, result);
+  }
+  return result;
+}

@@ -1,0 +1,7 @@
+// Secrets are not in wrangler.toml, so `wrangler types` cannot see them.
+declare namespace Cloudflare {
+  interface Env {
+    RELAYER_KEY?: string;
+    ADMIN_TOKEN?: string;
+  }
+}

@@ -1,0 +1,11 @@
+import { createApp } from "./app.ts";
+
+export { RunnerPool } from "./tunnel/runner-pool.ts";
+export { PaymentLedger } from "./payments/payment-ledger.ts";
+export { Relayer } from "./payments/facilitator/relayer.ts";
+
+const app = createApp();
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;

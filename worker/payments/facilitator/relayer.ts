@@ -1,0 +1,171 @@
+import { DurableObject } from "cloudflare:workers";
+import { eip3009ABI } from "@x402/evm";
+import {
+  BaseError,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  encodeFunctionData,
+  http,
+  isAddressEqual,
+  parseEventLogs,
+  parseSignature,
+  type Address,
+  type Hex,
+  type PublicClient,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { edgeConfigFor } from "../../config/edge-config.ts";
+import { PaymentReason } from "../reasons.ts";
+import type { Authorization } from "../wire.ts";
+import type { SettleOutcome } from "./facilitator.ts";
+import { reasonForRevert } from "./revert-reasons.ts";
+
+export interface RelayRequest {
+  asset: Address;
+  authorization: Authorization;
+  signature: Hex;
+}
+
+const RECEIPT_TIMEOUT_MS = 60_000;
+const RECEIPT_POLL_MS = 250;
+
+const transferEventAbi = [
+  {
+    type: "event",
+    name: "Transfer",
+    inputs: [
+      { indexed: true, name: "from", type: "address" },
+      { indexed: true, name: "to", type: "address" },
+      { indexed: false, name: "value", type: "uint256" },
+    ],
+  },
+] as const;
+
+/**
+ * The embedded facilitator's transaction sender: submits `transferWithAuthorization` with the relayer
+ * key (a secret) and pays the gas. One object per network, because the relayer's account nonce must
+ * be handed out by exactly one place: concurrent settlements from many Worker isolates would
+ * otherwise race for the same nonce.
+ *
+ * Nonces are allocated synchronously right before signing, only after gas estimation succeeded (a
+ * reverting transfer is never broadcast and never consumes a nonce). Any send error resynchronises
+ * the nonce from the chain.
+ */
+export class Relayer extends DurableObject<Env> {
+  private clients: { public: PublicClient; wallet: WalletClient; account: PrivateKeyAccount; chainId: number } | null = null;
+  private nextNonce: number | null = null;
+  private nonceSync: Promise<number> | null = null;
+
+  async settle(request: RelayRequest): Promise<SettleOutcome> {
+    const clients = this.getClients();
+    if (!clients.ok) return { success: false, reason: PaymentReason.unexpectedSettleError, message: clients.message, outcomeUnknown: false, transaction: null };
+    const { public: publicClient, wallet, account, chainId } = clients;
+    const data = transferCalldata(request.authorization, request.signature);
+
+    let gas: bigint;
+    try {
+      gas = await publicClient.estimateGas({ account, to: request.asset, data });
+    } catch (error) {
+      const message = errorText(error);
+      return { success: false, reason: reasonForRevert(message), message, outcomeUnknown: false, transaction: null };
+    }
+
+    let hash: Hex;
+    try {
+      const nonce = await this.allocateNonce(publicClient, account.address);
+      hash = await wallet.sendTransaction({
+        account,
+        chain: chainFor(chainId),
+        to: request.asset,
+        data,
+        gas: (gas * 12n) / 10n,
+        nonce,
+      });
+    } catch (error) {
+      this.nextNonce = null;
+      const message = errorText(error);
+      return { success: false, reason: PaymentReason.unexpectedSettleError, message: `relayer could not send the transfer: ${message}`, outcomeUnknown: false, transaction: null };
+    }
+
+    let receipt;
+    try {
+      receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: RECEIPT_POLL_MS, timeout: RECEIPT_TIMEOUT_MS });
+    } catch (error) {
+      return { success: false, reason: PaymentReason.settlementPending, message: `no receipt for ${hash}: ${errorText(error)}`, outcomeUnknown: true, transaction: hash };
+    }
+    if (receipt.status !== "success") {
+      return { success: false, reason: PaymentReason.transactionFailed, message: `transfer ${hash} reverted`, outcomeUnknown: false, transaction: hash };
+    }
+    const { from, to, value } = request.authorization;
+    const moved = parseEventLogs({ abi: transferEventAbi, logs: receipt.logs, eventName: "Transfer" }).some(
+      (log) =>
+        isAddressEqual(log.address, request.asset) &&
+        isAddressEqual(log.args.from, from as Address) &&
+        isAddressEqual(log.args.to, to as Address) &&
+        log.args.value === BigInt(value),
+    );
+    if (!moved) {
+      return { success: false, reason: "invalid_exact_evm_transfer_event_mismatch", message: `transfer ${hash} has no matching Transfer event`, outcomeUnknown: true, transaction: hash };
+    }
+    return { success: true, transaction: hash, payer: from as Address };
+  }
+
+  private async allocateNonce(client: PublicClient, address: Address): Promise<number> {
+    if (this.nextNonce === null) {
+      this.nonceSync ??= client.getTransactionCount({ address, blockTag: "pending" }).finally(() => {
+        this.nonceSync = null;
+      });
+      const synced = await this.nonceSync;
+      this.nextNonce ??= synced;
+    }
+    return this.nextNonce++;
+  }
+
+  private getClients(): { ok: true; public: PublicClient; wallet: WalletClient; account: PrivateKeyAccount; chainId: number } | { ok: false; message: string } {
+    if (this.clients) return { ok: true, ...this.clients };
+    const parsed = edgeConfigFor(this.env);
+    if (!parsed.ok) return { ok: false, message: `edge is misconfigured: ${parsed.problems.join("; ")}` };
+    const { facilitator, payment } = parsed.config;
+    if (facilitator.kind !== "embedded") return { ok: false, message: "the relayer is only used with FACILITATOR=embedded" };
+    const transport = http(facilitator.rpcUrl, { timeout: 15_000, retryCount: 1 });
+    const chain = chainFor(payment.chainId);
+    this.clients = {
+      public: createPublicClient({ chain, transport }) as PublicClient,
+      wallet: createWalletClient({ chain, transport }),
+      account: privateKeyToAccount(facilitator.relayerKey),
+      chainId: payment.chainId,
+    };
+    return { ok: true, ...this.clients };
+  }
+}
+
+function transferCalldata(a: Authorization, signature: Hex): Hex {
+  const args = [a.from as Address, a.to as Address, BigInt(a.value), BigInt(a.validAfter), BigInt(a.validBefore), a.nonce as Hex] as const;
+  if (signature.length === 132) {
+    const { v, r, s, yParity } = parseSignature(signature);
+    return encodeFunctionData({
+      abi: eip3009ABI,
+      functionName: "transferWithAuthorization",
+      args: [...args, Number(v ?? BigInt(yParity + 27)), r, s],
+    });
+  }
+  // Contract wallets (ERC-1271): FiatTokenV2_2's bytes-signature overload.
+  return encodeFunctionData({ abi: eip3009ABI, functionName: "transferWithAuthorization", args: [...args, signature] });
+}
+
+const chains = new Map<number, ReturnType<typeof defineChain>>();
+function chainFor(id: number) {
+  let chain = chains.get(id);
+  if (!chain) {
+    chain = defineChain({ id, name: `eip155:${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } });
+    chains.set(id, chain);
+  }
+  return chain;
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof BaseError) return (error.details || error.shortMessage).slice(0, 300);
+  return error instanceof Error ? error.message.slice(0, 300) : String(error);
+}

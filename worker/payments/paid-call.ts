@@ -1,0 +1,201 @@
+import type { SettleResponse } from "@x402/core/types";
+import type { EdgeConfig } from "../config/edge-config.ts";
+import { jsonError } from "../http/json-error.ts";
+import type { Facilitator } from "./facilitator/facilitator.ts";
+import { extractPayment } from "./payment-header.ts";
+import { nonceKeyText, type PaymentLedger } from "./payment-ledger.ts";
+import { PaymentReason, type PaymentRefusal } from "./reasons.ts";
+import { buildPaymentTerms, type PaidResource } from "./requirements.ts";
+import { verifyExactPayment, type VerifyContext } from "./verify-exact.ts";
+import { paymentRequiredResponse, receiptHeaders, settlementFailedResponse } from "./x402-responses.ts";
+
+/** Time kept between the end of a job and the payment's validBefore, for settlement to land. */
+const SETTLEMENT_MARGIN_MS = 15_000;
+const MIN_JOB_TIME_MS = 5_000;
+
+export interface JobUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/**
+ * What a service produced. `ok: false` means nothing billable happened (the nonce is released and
+ * the response goes out as is). `ok: true` means a result is ready to deliver — whole, or a stream
+ * whose first chunk has already arrived — and is delivered only once settlement succeeded.
+ */
+export type JobOutcome =
+  | { ok: false; response: Response }
+  | {
+      ok: true;
+      deliver(receipt: Headers): Response;
+      /** Settlement failed: stop the job (a stream still running on a runner) and drop the result. */
+      abandon(): void;
+      model: string | null;
+      runnerId: string | null;
+      /** Token counts: known now for whole results; for a stream, `streamUsage` resolves when it ends. */
+      usage: JobUsage | null;
+      streamUsage?: Promise<JobUsage | null>;
+    };
+
+export interface PaidCall {
+  request: Request;
+  config: EdgeConfig;
+  ledger: DurableObjectStub<PaymentLedger>;
+  facilitator: Facilitator;
+  waitUntil(promise: Promise<unknown>): void;
+  /** Ledger label, e.g. "chat.completions". */
+  service: string;
+  price: bigint;
+  resource: PaidResource;
+  isValidContractSignature?: VerifyContext["isValidContractSignature"];
+  /** Runs the job; `timeoutMs` already accounts for the payment's remaining validity. */
+  run(options: { timeoutMs: number }): Promise<JobOutcome>;
+}
+
+/**
+ * The payment core, independent of HTTP framework and of the service sold:
+ * 402 → verify locally → reserve the nonce → run → settle → record → deliver with the receipt.
+ * Every path after the reservation either settles or releases the nonce; nothing is charged for a
+ * result that is not delivered.
+ */
+export async function handlePaidCall(call: PaidCall): Promise<Response> {
+  const { config } = call;
+  const terms = buildPaymentTerms(config.payment, call.price, call.resource);
+  const extracted = extractPayment(call.request.headers);
+  if (extracted.kind === "none") {
+    return paymentRequiredResponse(terms, { reason: PaymentReason.paymentRequired, message: `pay ${call.price} base units of ${config.payment.asset} to use this resource` });
+  }
+  if (extracted.kind === "invalid") return paymentRequiredResponse(terms, extracted.refusal);
+
+  const nowMs = Date.now();
+  const verdict = await verifyExactPayment(extracted.payload, {
+    config: config.payment,
+    terms,
+    nowSeconds: Math.floor(nowMs / 1000),
+    ...(call.isValidContractSignature ? { isValidContractSignature: call.isValidContractSignature } : {}),
+  });
+  if (!verdict.ok) return paymentRequiredResponse(terms, verdict.refusal);
+  const payment = verdict.payment;
+
+  const timeoutMs = Math.min(config.jobTimeoutMs, payment.validBefore * 1000 - nowMs - SETTLEMENT_MARGIN_MS);
+  if (timeoutMs < MIN_JOB_TIME_MS) {
+    return paymentRequiredResponse(terms, {
+      reason: PaymentReason.validBefore,
+      message: `authorization expires too soon to run the job and settle; sign one valid for at least ${Math.ceil((MIN_JOB_TIME_MS + SETTLEMENT_MARGIN_MS) / 1000)}s`,
+    });
+  }
+  const nonceKey = nonceKeyText({ chainId: config.payment.chainId, asset: config.payment.asset, payer: payment.payer, nonce: payment.authorization.nonce });
+  const reservation = await call.ledger.reserve(nonceKey, payment.validBefore, timeoutMs + 2 * SETTLEMENT_MARGIN_MS);
+  if (!reservation.ok) return paymentRequiredResponse(terms, refusalForReservation(reservation.state));
+
+  // From here on the work must finish even if the client goes away mid-way, so that the nonce is
+  // released or the settlement recorded: run it under waitUntil and await the same promise.
+  const work = settleAndDeliver(call, { terms, extracted, payment, nonceKey, timeoutMs });
+  call.waitUntil(work.catch(() => {}));
+  return work;
+}
+
+async function settleAndDeliver(
+  call: PaidCall,
+  state: {
+    terms: ReturnType<typeof buildPaymentTerms>;
+    extracted: Extract<ReturnType<typeof extractPayment>, { kind: "v1" | "v2" }>;
+    payment: Extract<Awaited<ReturnType<typeof verifyExactPayment>>, { ok: true }>["payment"];
+    nonceKey: string;
+    timeoutMs: number;
+  },
+): Promise<Response> {
+  const { terms, extracted, payment, nonceKey } = state;
+  const network = extracted.kind === "v1" && terms.v1 ? terms.v1.network : terms.v2.network;
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await call.ledger.release(nonceKey);
+  };
+
+  let outcome: JobOutcome;
+  try {
+    outcome = await call.run({ timeoutMs: state.timeoutMs });
+  } catch (error) {
+    await release();
+    console.error(`paid call ${call.service} failed before a result: ${error instanceof Error ? error.stack : String(error)}`);
+    return jsonError(500, "internal_error", "the job failed unexpectedly; nothing was charged");
+  }
+  if (!outcome.ok) {
+    await release();
+    return outcome.response;
+  }
+
+  const requirements = extracted.kind === "v1" && terms.v1 ? terms.v1 : terms.v2;
+  let settled;
+  try {
+    settled = await call.facilitator.settle({ payment, paymentPayload: extracted.payload, paymentRequirements: requirements });
+  } catch (error) {
+    settled = {
+      success: false as const,
+      reason: PaymentReason.unexpectedSettleError,
+      message: error instanceof Error ? error.message : String(error),
+      outcomeUnknown: true,
+      transaction: null,
+    };
+  }
+
+  if (!settled.success) {
+    outcome.abandon();
+    if (settled.outcomeUnknown) await call.ledger.markPending(nonceKey, settled.transaction ?? "unknown");
+    else await release();
+    const failure: SettleResponse = {
+      success: false,
+      errorReason: settled.reason,
+      errorMessage: settled.message,
+      payer: payment.payer,
+      transaction: settled.transaction ?? "",
+      network,
+    };
+    return settlementFailedResponse(terms, extracted.header, failure);
+  }
+
+  try {
+    await call.ledger.recordSettlement({
+      nonceKey,
+      network: call.config.payment.network,
+      payer: payment.payer,
+      payTo: call.config.payment.payTo,
+      asset: call.config.payment.asset,
+      amount: terms.price.toString(),
+      service: call.service,
+      txHash: settled.transaction,
+      x402Version: payment.x402Version,
+      model: outcome.model,
+      runnerId: outcome.runnerId,
+      promptTokens: outcome.usage?.promptTokens ?? null,
+      completionTokens: outcome.usage?.completionTokens ?? null,
+    });
+  } catch (error) {
+    // The money moved and the result is paid for: deliver it, and make the gap loud.
+    console.error(`LEDGER WRITE FAILED for settled tx ${settled.transaction}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (outcome.streamUsage) {
+    const transaction = settled.transaction;
+    call.waitUntil(
+      outcome.streamUsage
+        .then((usage) => (usage ? call.ledger.recordUsage(transaction, usage.promptTokens, usage.completionTokens) : undefined))
+        .catch(() => {}),
+    );
+  }
+
+  const receipt: SettleResponse = { success: true, transaction: settled.transaction, network, payer: settled.payer };
+  return outcome.deliver(receiptHeaders(extracted.header, receipt));
+}
+
+function refusalForReservation(state: "in_flight" | "settled" | "pending"): PaymentRefusal {
+  switch (state) {
+    case "settled":
+      return { reason: PaymentReason.nonceAlreadyUsed, message: "this payment authorization was already used for a result" };
+    case "pending":
+      return { reason: PaymentReason.settlementPending, message: "this payment authorization is being settled; sign a new one" };
+    case "in_flight":
+      return { reason: PaymentReason.paymentInFlight, message: "this payment authorization is already paying for a request in progress" };
+  }
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+/**
+ * x402 wire formats, as this edge accepts them (exact scheme, EIP-3009 payloads). Written in zod v4
+ * here because @x402/core's schemas leave `payload` untyped; the shapes match its
+ * PaymentPayloadV1/V2 and PaymentRequirementsV1/V2 types (see requirements.ts `satisfies`).
+ */
+
+const MAX_UINT256 = 2n ** 256n - 1n;
+
+export const AddressText = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte hex address");
+export const UintText = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,77})$/, "must be a non-negative integer string")
+  .refine((s) => BigInt(s) <= MAX_UINT256, "exceeds uint256");
+export const Bytes32Text = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
+/** 65-byte ECDSA, or longer for contract wallets (ERC-1271); bounded so no one uploads megabytes. */
+export const SignatureText = z.string().regex(/^0x(?:[0-9a-fA-F]{2}){65,2048}$/, "must be a hex signature");
+
+export const AuthorizationSchema = z.object({
+  from: AddressText,
+  to: AddressText,
+  value: UintText,
+  validAfter: UintText,
+  validBefore: UintText,
+  nonce: Bytes32Text,
+});
+
+export const ExactEvmPayloadSchema = z.object({
+  signature: SignatureText,
+  authorization: AuthorizationSchema,
+});
+
+/** What a v2 client echoes back as `accepted`: compared field by field with what we offered. */
+export const AcceptedRequirementsSchema = z.object({
+  scheme: z.string().max(64),
+  network: z.string().max(64),
+  amount: z.string().max(80),
+  asset: z.string().max(64),
+  payTo: z.string().max(64),
+  maxTimeoutSeconds: z.number(),
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const PaymentPayloadV2Schema = z.object({
+  x402Version: z.literal(2),
+  resource: z.object({ url: z.string().max(2048) }).passthrough().optional(),
+  accepted: AcceptedRequirementsSchema,
+  payload: ExactEvmPayloadSchema,
+  extensions: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const PaymentPayloadV1Schema = z.object({
+  x402Version: z.literal(1),
+  scheme: z.string().max(64),
+  network: z.string().max(64),
+  payload: ExactEvmPayloadSchema,
+});
+
+export type Authorization = z.infer<typeof AuthorizationSchema>;
+export type AcceptedRequirements = z.infer<typeof AcceptedRequirementsSchema>;
+export type PaymentPayloadV2 = z.infer<typeof PaymentPayloadV2Schema>;
+export type PaymentPayloadV1 = z.infer<typeof PaymentPayloadV1Schema>;

@@ -1,0 +1,88 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../../app-context.ts";
+import { ledgerOf, poolOf } from "../../app-context.ts";
+import { readJsonBody } from "../../http/read-json-body.ts";
+import { jsonError } from "../../http/json-error.ts";
+import { validationError } from "../../http/validation-error.ts";
+import { collectOutput, jobFailureResponse, startJob } from "../../jobs/start-job.ts";
+import { erc1271Verifier } from "../../payments/contract-signature.ts";
+import { createFacilitator } from "../../payments/facilitator/create-facilitator.ts";
+import { handlePaidCall } from "../../payments/paid-call.ts";
+import { chatCompletion } from "./completion-body.ts";
+import { completionStream } from "./completion-stream.ts";
+import { ChatCompletionRequestSchema } from "./request-schema.ts";
+import { planChatJob } from "./to-job.ts";
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** POST /v1/chat/completions — OpenAI-compatible, paid per call, streamed over SSE when asked. */
+export async function chatCompletionsRoute(c: Context<AppEnv>): Promise<Response> {
+  const config = c.var.config;
+  const body = await readJsonBody(c.req.raw, MAX_BODY_BYTES);
+  if (!body.ok) return body.response;
+  const parsed = ChatCompletionRequestSchema.safeParse(body.value);
+  if (!parsed.success) return validationError(parsed.error);
+  const plan = planChatJob(parsed.data, config);
+  if (!plan.ok) return jsonError(plan.status, plan.code, plan.message);
+  const wantsStream = parsed.data.stream === true;
+  const includeUsage = parsed.data.stream_options?.include_usage === true;
+  const url = new URL(c.req.url);
+
+  return handlePaidCall({
+    request: c.req.raw,
+    config,
+    ledger: ledgerOf(c.env),
+    facilitator: createFacilitator(config, c.env),
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+    service: "chat.completions",
+    price: plan.price,
+    resource: {
+      url: `${url.origin}${url.pathname}`,
+      description: `Chat completion with ${plan.model}, up to ${plan.maxTokens} output tokens`,
+      mimeType: wantsStream ? "text/event-stream" : "application/json",
+    },
+    ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
+    run: async ({ timeoutMs }) => {
+      const started = await startJob(poolOf(c.env), plan.job, {
+        timeoutMs,
+        signal: c.req.raw.signal,
+        waitUntil: (p) => c.executionCtx.waitUntil(p),
+      });
+      if (!started.ok) return { ok: false, response: jobFailureResponse(started.failure, { model: plan.model }) };
+      const id = `chatcmpl-${started.jobId}`;
+      const created = Math.floor(Date.now() / 1000);
+      const meta = { model: plan.model, runnerId: started.runnerId };
+
+      if (wantsStream) {
+        const stream = completionStream({ id, created, model: plan.model, includeUsage, first: started.first, rest: started.rest });
+        return {
+          ok: true,
+          ...meta,
+          usage: null,
+          streamUsage: stream.usage,
+          abandon: () => void stream.body.cancel().catch(() => {}),
+          deliver: (receipt) => {
+            receipt.set("Content-Type", "text/event-stream; charset=utf-8");
+            receipt.set("Cache-Control", "no-cache, no-store, private");
+            return new Response(stream.body, { status: 200, headers: receipt });
+          },
+        };
+      }
+
+      const collected = await collectOutput(started);
+      if (!collected.ok) return { ok: false, response: jobFailureResponse(collected.failure, { model: plan.model }) };
+      const { content, done } = collected.output;
+      const completion = chatCompletion({ id, created, model: plan.model, content, doneReason: done.doneReason, metrics: done.metrics });
+      return {
+        ok: true,
+        ...meta,
+        usage: { promptTokens: done.metrics.prompt_eval_count, completionTokens: done.metrics.eval_count },
+        abandon: () => {},
+        deliver: (receipt) => {
+          receipt.set("Content-Type", "application/json");
+          return new Response(JSON.stringify(completion), { status: 200, headers: receipt });
+        },
+      };
+    },
+  });
+}

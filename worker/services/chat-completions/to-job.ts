@@ -1,0 +1,91 @@
+import { isBase64Image } from "../../../protocol/images.ts";
+import type { ChatJob, ChatMessage, GenerationOptions } from "../../../protocol/job.ts";
+import { normalizeModelName } from "../../../protocol/models.ts";
+import type { EdgeConfig } from "../../config/edge-config.ts";
+import type { ChatCompletionRequest } from "./request-schema.ts";
+
+/** Ollama bills an image as at least this many prompt tokens (qwen2.5vl on Ollama ≥ 0.30). */
+const TOKENS_PER_IMAGE = 1024;
+/** A deliberately generous characters-per-token ratio: the quote must not undercharge. */
+const CHARS_PER_TOKEN = 3;
+
+export type ChatJobPlan =
+  | { ok: true; job: ChatJob; price: bigint; maxTokens: number; model: string }
+  | { ok: false; status: number; code: string; message: string };
+
+/**
+ * Turns an OpenAI request into a runner job and its price. The price depends only on the request
+ * (prompt size and the max_tokens cap), so the 402 quote and the paid retry always agree, and the
+ * cap is enforced on the runner (num_predict), so the quote bounds what is actually produced.
+ */
+export function planChatJob(request: ChatCompletionRequest, config: EdgeConfig): ChatJobPlan {
+  const model = normalizeModelName(request.model);
+  if (!config.chat.models.includes(model)) {
+    return { ok: false, status: 400, code: "model_not_offered", message: `model ${request.model} is not offered here; available: ${config.chat.models.join(", ")}` };
+  }
+
+  const messages: ChatMessage[] = [];
+  let chars = 0;
+  let images = 0;
+  for (const [i, message] of request.messages.entries()) {
+    const role = message.role === "developer" ? "system" : message.role;
+    if (typeof message.content === "string" || message.content === null) {
+      const content = message.content ?? "";
+      chars += content.length;
+      messages.push({ role, content });
+      continue;
+    }
+    const texts: string[] = [];
+    const messageImages: string[] = [];
+    for (const part of message.content) {
+      if (part.type === "text") {
+        texts.push(part.text);
+        continue;
+      }
+      const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
+      const image = imageFromDataUrl(url);
+      if (!image.ok) return { ok: false, status: 400, code: image.code, message: `messages[${i}]: ${image.message}` };
+      messageImages.push(image.base64);
+    }
+    const content = texts.join("\n");
+    chars += content.length;
+    images += messageImages.length;
+    messages.push(messageImages.length ? { role, content, images: messageImages } : { role, content });
+  }
+
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? config.chat.defaultMaxTokens;
+  const promptTokens = Math.ceil(chars / CHARS_PER_TOKEN) + images * TOKENS_PER_IMAGE;
+  const tokens = BigInt(promptTokens + maxTokens);
+  const price = config.chat.basePrice + ceilDiv(tokens * config.chat.pricePerMillionTokens, 1_000_000n);
+
+  const options: GenerationOptions = { num_predict: maxTokens };
+  if (request.temperature != null) options.temperature = request.temperature;
+  if (request.top_p != null) options.top_p = request.top_p;
+  if (request.seed != null) options.seed = request.seed;
+  if (request.stop != null) options.stop = typeof request.stop === "string" ? [request.stop] : request.stop;
+  if (request.presence_penalty != null) options.presence_penalty = request.presence_penalty;
+  if (request.frequency_penalty != null) options.frequency_penalty = request.frequency_penalty;
+
+  const job: ChatJob = { kind: "chat", model, messages, options };
+  const format = request.response_format;
+  if (format?.type === "json_object") job.format = "json";
+  if (format?.type === "json_schema") job.format = format.json_schema.schema;
+  return { ok: true, job, price, maxTokens, model };
+}
+
+function ceilDiv(a: bigint, b: bigint): bigint {
+  return (a + b - 1n) / b;
+}
+
+type ImageResult = { ok: true; base64: string } | { ok: false; code: string; message: string };
+
+/** Only inline images are accepted: the edge never fetches a URL, and the runner never reads a path. */
+function imageFromDataUrl(url: string): ImageResult {
+  const match = /^data:(?:image\/[a-z0-9.+-]+)?;base64,(.*)$/is.exec(url);
+  if (!match) {
+    return { ok: false, code: "image_url_not_supported", message: "images must be data: URLs with base64 content; remote URLs are never fetched" };
+  }
+  const base64 = match[1]!;
+  if (!isBase64Image(base64)) return { ok: false, code: "invalid_image", message: "image is not base64 of a png, jpeg, webp or gif" };
+  return { ok: true, base64 };
+}
