@@ -8,10 +8,16 @@ import { JobErrorCodeSchema, JobMetricsSchema, JobSpecSchema, ModelNameSchema, L
  */
 
 export const PROTOCOL_VERSION = 1;
-/** Frames larger than this are refused before JSON parsing (images make jobs the largest frames). */
-export const MAX_FRAME_BYTES = 24 * 1024 * 1024;
+/** Frames longer than this (in UTF-16 code units) are refused before JSON parsing; images make jobs the largest. */
+export const MAX_FRAME_CHARS = 24 * 1024 * 1024;
 
-const JobId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+/** The runner pings this often; the edge answers without waking (Durable Object auto-response). */
+export const HEARTBEAT_INTERVAL_MS = 15_000;
+/** Either side treats a tunnel that carried nothing for this long as dead (three missed heartbeats). */
+export const HEARTBEAT_TIMEOUT_MS = 3 * HEARTBEAT_INTERVAL_MS;
+
+export const JobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+const JobId = JobIdSchema;
 const RunnerId = z.string().regex(RUNNER_ID_PATTERN);
 const Base64Url = (bytes: number) =>
   z.string().length(Math.ceil((bytes * 4) / 3)).regex(/^[A-Za-z0-9_-]+$/);
@@ -99,6 +105,7 @@ export const ChunkMessageSchema = z.strictObject({
 export const DoneMessageSchema = z.strictObject({
   type: z.literal("done"),
   id: JobId,
+  /** Ollama's done_reason ("stop", "length", …); embed jobs, which have none, send "stop". */
   doneReason: z.string().max(32),
   metrics: JobMetricsSchema,
   /** Only for embed jobs: one vector per input. */
@@ -127,6 +134,7 @@ export const RunnerMessageSchema = z.discriminatedUnion("type", [
 export type RunnerMessage = z.infer<typeof RunnerMessageSchema>;
 
 export type JobMessage = z.infer<typeof JobMessageSchema>;
+export type CancelMessage = z.infer<typeof CancelMessageSchema>;
 export type ChunkMessage = z.infer<typeof ChunkMessageSchema>;
 export type DoneMessage = z.infer<typeof DoneMessageSchema>;
 export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
@@ -143,7 +151,7 @@ export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: stri
 
 function parseFrame<T>(schema: z.ZodType<T>, frame: string | ArrayBuffer | Uint8Array): ParseResult<T> {
   if (typeof frame !== "string") return { ok: false, error: "binary frames are not part of the protocol" };
-  if (frame.length > MAX_FRAME_BYTES) return { ok: false, error: "frame too large" };
+  if (frame.length > MAX_FRAME_CHARS) return { ok: false, error: "frame too large" };
   let json: unknown;
   try {
     json = JSON.parse(frame);

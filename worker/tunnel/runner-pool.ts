@@ -5,6 +5,7 @@ import { CHALLENGE_BYTES, HANDSHAKE_TIMEOUT_MS } from "../../protocol/handshake.
 import type { JobSpec } from "../../protocol/job.ts";
 import { normalizeModelName } from "../../protocol/models.ts";
 import {
+  HEARTBEAT_TIMEOUT_MS,
   PING_FRAME,
   PONG_FRAME,
   PROTOCOL_VERSION,
@@ -18,8 +19,6 @@ import { pickRunner, type RunnerLoad } from "./pick-runner.ts";
 import { buildRunnerKeyring, parseRunnerKeys, type RunnerKeyring } from "./runner-keys.ts";
 import { verifyRunnerAuth } from "./verify-auth.ts";
 
-/** A runner that sent nothing (not even a heartbeat) for this long is considered gone. */
-const HEARTBEAT_TIMEOUT_MS = 45_000;
 const SWEEP_INTERVAL_MS = 15_000;
 /** Challenges stay on record this long so a replayed auth is named as such. */
 const USED_CHALLENGE_TTL_MS = 10 * 60_000;

@@ -1,0 +1,1 @@
+export type { CancelMessage, JobMessage } from "../../protocol/tunnel-messages.ts";

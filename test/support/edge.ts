@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startProcess, type ManagedProcess } from "./child-process.ts";
+import { freePort } from "./free-port.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+export interface EdgeOptions {
+  /** Overrides of wrangler.toml vars, and secrets; all are passed through an env file, never argv. */
+  env: Record<string, string>;
+  port?: number;
+  /** Durable Object storage; a fresh temporary directory by default. */
+  persistDir?: string;
+}
+
+export interface Edge {
+  url: string;
+  port: number;
+  process: ManagedProcess;
+  persistDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real edge: the Worker under `wrangler dev` (workerd), with its own port, inspector port and
+ * Durable Object storage, so several can run side by side.
+ */
+export async function startEdge(options: EdgeOptions): Promise<Edge> {
+  const port = options.port ?? (await freePort());
+  const inspectorPort = await freePort();
+  const workDir = mkdtempSync(join(tmpdir(), "edge402-edge-"));
+  const persistDir = options.persistDir ?? join(workDir, "state");
+  const envFile = join(workDir, "edge.env");
+  writeFileSync(envFile, Object.entries(options.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"), { mode: 0o600 });
+
+  const wrangler = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+  const proc = startProcess(
+    "wrangler dev",
+    process.execPath,
+    [
+      wrangler, "dev",
+      "--config", join(ROOT, "wrangler.toml"),
+      "--ip", "127.0.0.1",
+      "--port", String(port),
+      "--inspector-port", String(inspectorPort),
+      "--persist-to", persistDir,
+      "--env-file", envFile,
+      "--show-interactive-dev-session=false",
+      "--log-level", "info",
+    ],
+    { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" } },
+  );
+  try {
+    await proc.waitForOutput(/Ready on http:\/\/127\.0\.0\.1:\d+/, 60_000);
+  } catch (error) {
+    await proc.stop({ graceMs: 1_000 });
+    throw error;
+  }
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    port,
+    process: proc,
+    persistDir,
+    async stop() {
+      await proc.stop({ signal: "SIGINT", graceMs: 5_000 });
+      if (!options.persistDir) rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import type { Address } from "viem";
+import { ANVIL_KEYS } from "./chain/accounts.ts";
+import { startLocalChain, type LocalChain } from "./chain/local-chain.ts";
+import { startEdge, type Edge } from "./edge.ts";
+import { startOllamaStandin, type OllamaStandin, type StandinOptions } from "./ollama-standin/index.ts";
+import { startRunnerProcess, type RunnerProcess, type RunnerProcessOptions } from "./runner-process.ts";
+import { generateRunnerKey, type TestRunnerKey } from "./runner-test-keys.ts";
+
+export const ADMIN_TOKEN = "e2e-admin-token-not-a-secret";
+
+export interface TestStackOptions {
+  chainId?: number;
+  /** How many runner processes to start (each with its own key, all allowed at the edge). */
+  runners?: number;
+  /** Keys the edge allows but no process uses yet (for tests that start runners later). */
+  spareRunnerKeys?: number;
+  standin?: StandinOptions;
+  /** Extra edge vars (e.g. prices, models, timeouts). */
+  edgeEnv?: Record<string, string>;
+  runnerEnv?: Record<string, string>;
+}
+
+export interface TestStack {
+  chain: LocalChain;
+  standin: OllamaStandin;
+  edge: Edge;
+  runners: RunnerProcess[];
+  spareKeys: TestRunnerKey[];
+  network: string;
+  usdc: Address;
+  payTo: Address;
+  startRunner(key: TestRunnerKey, extra?: Partial<RunnerProcessOptions>): RunnerProcess;
+  /** Waits until the edge lists `count` runners that have sent their models. */
+  waitForRunners(count: number): Promise<void>;
+  admin(path: string): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything real, on loopback: anvil with Circle's USDC, the Ollama-API stand-in, the Worker under
+ * wrangler dev with the embedded facilitator, and node-runner processes.
+ */
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const runnerCount = options.runners ?? 1;
+  const keys = Array.from({ length: runnerCount + (options.spareRunnerKeys ?? 0) }, () => generateRunnerKey());
+  const [chain, standin] = await Promise.all([startLocalChain({ chainId: options.chainId ?? 31337 }), startOllamaStandin(options.standin)]);
+  const network = `eip155:${chain.chainId}`;
+  let edge: Edge;
+  try {
+    edge = await startEdge({
+      env: {
+        NETWORK: network,
+        USDC_ADDRESS: chain.usdc.address,
+        USDC_NAME: chain.usdc.name,
+        USDC_VERSION: chain.usdc.version,
+        PAY_TO: chain.accounts.payTo.address,
+        FACILITATOR: "embedded",
+        RPC_URL: chain.rpcUrl,
+        RELAYER_KEY: ANVIL_KEYS[3], // the `relayer` role; a public anvil key
+
+        ADMIN_TOKEN,
+        RUNNER_KEYS: keys.map((k) => k.publicKey).join(","),
+        CHAT_MODELS: "qwen2.5:7b,qwen2.5:0.5b,qwen2.5vl:7b",
+        ...options.edgeEnv,
+      },
+    });
+  } catch (error) {
+    await Promise.allSettled([chain.stop(), standin.close()]);
+    throw error;
+  }
+
+  const startRunner = (key: TestRunnerKey, extra: Partial<RunnerProcessOptions> = {}) =>
+    startRunnerProcess({ edgeUrl: edge.url, ollamaHost: standin.url, key, env: options.runnerEnv ?? {}, ...extra });
+  const runners = keys.slice(0, runnerCount).map((key, i) => startRunner(key, { name: `runner-${i}` }));
+  const admin = (path: string) => fetch(`${edge.url}${path}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+
+  const stack: TestStack = {
+    chain,
+    standin,
+    edge,
+    runners,
+    spareKeys: keys.slice(runnerCount),
+    network,
+    usdc: chain.usdc.address,
+    payTo: chain.accounts.payTo.address,
+    startRunner: (key, extra) => {
+      const runner = startRunner(key, extra);
+      runners.push(runner);
+      return runner;
+    },
+    async waitForRunners(count) {
+      for (let attempt = 0; attempt < 300; attempt++) {
+        const response = await admin("/admin/runners");
+        const body = (await response.json()) as { runners: Array<{ models: unknown[]; draining: boolean }> };
+        if (body.runners.filter((r) => r.models.length > 0 && !r.draining).length >= count) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`the edge never listed ${count} ready runners`);
+    },
+    admin,
+    async stop() {
+      await Promise.allSettled(runners.map((r) => r.kill()));
+      await Promise.allSettled([edge.stop(), chain.stop(), standin.close()]);
+    },
+  };
+  try {
+    await Promise.all(runners.map((r) => r.connected));
+    await stack.waitForRunners(runnerCount);
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  return stack;
+}
