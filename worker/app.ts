@@ -28,7 +28,10 @@ export function createApp() {
     await next();
   });
 
-  app.post("/v1/chat/completions", chatCompletionsRoute);
+  app.post("/v1/chat/completions", (c) => chatCompletionsRoute(c));
+  app.post("/__bench/v1/chat/completions", (c) =>
+    c.var.config.benchRoutes ? chatCompletionsRoute(c, { paid: false }) : jsonError(404, "not_found", "no such route"),
+  );
   app.get("/v1/models", (c) =>
     c.json({ object: "list", data: c.var.config.chat.models.map((id) => ({ id, object: "model", created: 0, owned_by: "edge402" })) }),
   );

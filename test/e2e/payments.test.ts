@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PaymentRequired } from "@x402/core/types";
 import type { LocalAccount } from "viem";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
-import { transferEvents, usdcBalanceOf } from "../support/chain/usdc.ts";
+import { mintUsdc, transferEvents, usdcBalanceOf } from "../support/chain/usdc.ts";
 import { encodePayment, paymentV2, readPaymentRequired, readReceipt, type PaymentTweaks } from "../support/x402-payments.ts";
 import { startTestStack, type TestStack } from "../support/test-stack.ts";
 
@@ -156,15 +156,42 @@ describe("nothing is charged for work that was not delivered", () => {
     expect(await balance(payer.address)).toBeLessThan(before);
   });
 
-  it("settlement fails (the payer has no USDC): the result is withheld, 402 with a failed receipt, nothing moves", async () => {
+  it("the payer has no USDC: refused with the chain's reason, the job cancelled, nothing moves", async () => {
     const broke = privateKeyToAccount(generatePrivateKey());
+    stack.standin.injectFailure({ mode: "hang" }); // a job that would never finish on its own
     const header = await signedHeader({}, broke);
     const payToBefore = await balance(stack.payTo);
+    const aborted = stack.standin.stats().streamsAborted;
     const response = await post({ "PAYMENT-SIGNATURE": header });
-    expect(response.status).toBe(402);
-    expect(readReceipt(response)).toMatchObject({ success: false, errorReason: "invalid_exact_evm_insufficient_balance", payer: broke.address });
-    expect(JSON.stringify(await response.json())).not.toContain("choices");
+    const result = await refusal(response);
+    expect(result.reason).toBe("invalid_exact_evm_insufficient_balance");
+    expect(JSON.stringify(result.body)).not.toContain("choices");
+    await stack.standin.waitFor((s) => s.streamsAborted > aborted, 15_000); // the runner dropped the Ollama call
     expect(await balance(stack.payTo)).toBe(payToBefore);
+    stack.standin.clearFailures();
+  });
+
+  it("one wallet cannot run more concurrent jobs than its balance covers", async () => {
+    const thin = privateKeyToAccount(generatePrivateKey());
+    const required = await quote();
+    const price = BigInt(required.accepts[0]!.amount);
+    await mintUsdc(stack.chain.rpcUrl, stack.usdc, thin.address, price * 2n); // enough for two calls
+    stack.standin.setTokensPerSecond(20);
+    stack.standin.script({ match: "hello", content: "one two three four five six" });
+    try {
+      const headers = await Promise.all(Array.from({ length: 4 }, () => signedHeader({}, thin)));
+      const responses = await Promise.all(headers.map((h) => post({ "PAYMENT-SIGNATURE": h })));
+      const refused = responses.filter((r) => r.status === 402);
+      expect(responses.filter((r) => r.status === 200)).toHaveLength(2);
+      expect(refused).toHaveLength(2);
+      for (const r of refused) expect(readPaymentRequired(r).error).toBe("invalid_exact_evm_insufficient_balance");
+      // Refused before settlement (no receipt: no transfer was even attempted), not by a failed transfer.
+      expect(refused.some((r) => r.headers.get("PAYMENT-RESPONSE") === null)).toBe(true);
+      expect(await balance(thin.address)).toBe(0n);
+    } finally {
+      stack.standin.setTokensPerSecond(0);
+      stack.standin.clearScripts();
+    }
   });
 });
 

@@ -13,6 +13,7 @@ export interface ManagedProcess {
 }
 
 const running = new Set<ChildProcess>();
+const MAX_OUTPUT_CHARS = 1 << 20;
 
 /** Each child leads its own process group, so grandchildren (workerd under wrangler) die with it. */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
@@ -42,6 +43,8 @@ export function startProcess(name: string, command: string, args: string[], opti
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
     output += chunk.toString("utf8");
+    // Long-running children (the local stack) must not grow this without bound.
+    if (output.length > MAX_OUTPUT_CHARS) output = output.slice(-MAX_OUTPUT_CHARS / 2);
     for (const listener of listeners) listener();
   };
   child.stdout?.on("data", onData);

@@ -65,7 +65,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     persistDir,
     async stop() {
       await proc.stop({ signal: "SIGINT", graceMs: 5_000 });
-      if (!options.persistDir) rmSync(workDir, { recursive: true, force: true });
+      // The env file holds secrets: it never outlives the edge. (A given persistDir lives elsewhere.)
+      rmSync(workDir, { recursive: true, force: true });
     },
   };
 }

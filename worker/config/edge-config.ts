@@ -56,6 +56,8 @@ const RawEnvSchema = z.object({
   CHAT_BASE_PRICE: BaseUnits.default(1000n),
   CHAT_PRICE_PER_MTOK: BaseUnits.default(500_000n),
   CHAT_DEFAULT_MAX_TOKENS: PositiveInt(1, 131_072).default(512),
+  /** "on" adds free copies of paid routes under /__bench for benchmarks; refused off the local chain. */
+  BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
 });
 
 export interface PaymentConfig {
@@ -82,6 +84,7 @@ export interface EdgeConfig {
   rpcUrl: string | null;
   adminToken: string | null;
   jobTimeoutMs: number;
+  benchRoutes: boolean;
   chat: { models: string[]; basePrice: bigint; pricePerMillionTokens: bigint; defaultMaxTokens: number };
 }
 
@@ -121,6 +124,9 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
     else models.push(normalizeModelName(name));
   }
 
+  if (e.BENCH_ROUTES === "on" && chainId !== 31337) {
+    problems.push("BENCH_ROUTES: may only be on for the local chain eip155:31337 (it serves paid routes for free)");
+  }
   if (e.VALID_BEFORE_BUFFER_SECONDS >= e.MAX_TIMEOUT_SECONDS) {
     problems.push("VALID_BEFORE_BUFFER_SECONDS: must be smaller than MAX_TIMEOUT_SECONDS");
   }
@@ -144,6 +150,7 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
       rpcUrl: e.RPC_URL ?? null,
       adminToken: e.ADMIN_TOKEN ?? null,
       jobTimeoutMs: e.JOB_TIMEOUT_MS,
+      benchRoutes: e.BENCH_ROUTES === "on",
       chat: {
         models,
         basePrice: e.CHAT_BASE_PRICE,

@@ -36,6 +36,7 @@ export async function startJob(pool: DurableObjectStub<RunnerPool>, spec: JobSpe
   const tried: string[] = [];
   let failure: JobFailure = { code: "no_runner", message: `no runner serving model ${spec.model} is connected` };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (options.signal?.aborted) return { ok: false, failure: { code: "cancelled", message: "the job was cancelled before it started" } };
     const dispatched = await pool.dispatch(spec, { timeoutMs: options.timeoutMs, exclude: tried });
     if (!dispatched.ok) {
       // After a failed attempt, the earlier failure explains more than "no other runner".
@@ -44,6 +45,7 @@ export async function startJob(pool: DurableObjectStub<RunnerPool>, spec: JobSpe
     const cancel = () => options.waitUntil(pool.cancel(dispatched.jobId).catch(() => {}));
     const events = readJobEvents(dispatched.events, cancel);
     options.signal?.addEventListener("abort", cancel, { once: true });
+    if (options.signal?.aborted) cancel();
     const next = await events.next();
     const first: JobEvent = next.done ? { type: "error", code: "runner_disconnected", message: "job stream ended without a result" } : next.value;
     if (first.type !== "error") return { ok: true, jobId: dispatched.jobId, runnerId: dispatched.runnerId, first, rest: events };

@@ -6,6 +6,7 @@ import { extractPayment } from "./payment-header.ts";
 import { nonceKeyText, type PaymentLedger } from "./payment-ledger.ts";
 import { PaymentReason, type PaymentRefusal } from "./reasons.ts";
 import { buildPaymentTerms, type PaidResource } from "./requirements.ts";
+import { ServerTiming } from "../http/server-timing.ts";
 import { verifyExactPayment, type VerifyContext } from "./verify-exact.ts";
 import { paymentRequiredResponse, receiptHeaders, settlementFailedResponse } from "./x402-responses.ts";
 
@@ -48,8 +49,11 @@ export interface PaidCall {
   price: bigint;
   resource: PaidResource;
   isValidContractSignature?: VerifyContext["isValidContractSignature"];
-  /** Runs the job; `timeoutMs` already accounts for the payment's remaining validity. */
-  run(options: { timeoutMs: number }): Promise<JobOutcome>;
+  /**
+   * Runs the job; `timeoutMs` already accounts for the payment's remaining validity, and `signal`
+   * aborts when the payment turns out not to be settleable (the job is then cancelled on its runner).
+   */
+  run(options: { timeoutMs: number; signal: AbortSignal }): Promise<JobOutcome>;
 }
 
 /**
@@ -67,6 +71,7 @@ export async function handlePaidCall(call: PaidCall): Promise<Response> {
   }
   if (extracted.kind === "invalid") return paymentRequiredResponse(terms, extracted.refusal);
 
+  const timing = new ServerTiming();
   const nowMs = Date.now();
   const verdict = await verifyExactPayment(extracted.payload, {
     config: config.payment,
@@ -74,6 +79,7 @@ export async function handlePaidCall(call: PaidCall): Promise<Response> {
     nowSeconds: Math.floor(nowMs / 1000),
     ...(call.isValidContractSignature ? { isValidContractSignature: call.isValidContractSignature } : {}),
   });
+  timing.mark("verify");
   if (!verdict.ok) return paymentRequiredResponse(terms, verdict.refusal);
   const payment = verdict.payment;
 
@@ -85,14 +91,29 @@ export async function handlePaidCall(call: PaidCall): Promise<Response> {
     });
   }
   const nonceKey = nonceKeyText({ chainId: config.payment.chainId, asset: config.payment.asset, payer: payment.payer, nonce: payment.authorization.nonce });
-  const reservation = await call.ledger.reserve(nonceKey, payment.validBefore, timeoutMs + 2 * SETTLEMENT_MARGIN_MS);
+  const reservation = await call.ledger.reserve(nonceKey, {
+    payer: payment.payer,
+    amount: terms.price.toString(),
+    validBefore: payment.validBefore,
+    leaseMs: timeoutMs + 2 * SETTLEMENT_MARGIN_MS,
+  });
+  timing.mark("reserve");
   if (!reservation.ok) return paymentRequiredResponse(terms, refusalForReservation(reservation.state));
 
   // From here on the work must finish even if the client goes away mid-way, so that the nonce is
   // released or the settlement recorded: run it under waitUntil and await the same promise.
-  const work = settleAndDeliver(call, { terms, extracted, payment, nonceKey, timeoutMs });
+  const work = settleAndDeliver(call, { terms, extracted, payment, nonceKey, timeoutMs, timing });
   call.waitUntil(work.catch(() => {}));
   return work;
+}
+
+/**
+ * The same job path without payment, for the benchmark that measures what payment handling adds.
+ * Only reachable when BENCH_ROUTES is on, which the config allows on the local chain only.
+ */
+export async function handleUnpaidCall(call: PaidCall): Promise<Response> {
+  const outcome = await call.run({ timeoutMs: call.config.jobTimeoutMs, signal: new AbortController().signal });
+  return outcome.ok ? outcome.deliver(new Headers({ "Cache-Control": "no-store" })) : outcome.response;
 }
 
 async function settleAndDeliver(
@@ -103,9 +124,10 @@ async function settleAndDeliver(
     payment: Extract<Awaited<ReturnType<typeof verifyExactPayment>>, { ok: true }>["payment"];
     nonceKey: string;
     timeoutMs: number;
+    timing: ServerTiming;
   },
 ): Promise<Response> {
-  const { terms, extracted, payment, nonceKey } = state;
+  const { terms, extracted, payment, nonceKey, timing } = state;
   const network = extracted.kind === "v1" && terms.v1 ? terms.v1.network : terms.v2.network;
   let released = false;
   const release = async () => {
@@ -114,23 +136,38 @@ async function settleAndDeliver(
     await call.ledger.release(nonceKey);
   };
 
+  const requirements = extracted.kind === "v1" && terms.v1 ? terms.v1 : terms.v2;
+  const settleRequest = { payment, paymentPayload: extracted.payload, paymentRequirements: requirements };
+
+  // The chain check runs alongside the job instead of before it; if it fails, the job is cancelled.
+  const unsettleable = new AbortController();
+  const preflight = checkSettleable(call, settleRequest, nonceKey);
+  void preflight.then((verdict) => verdict && unsettleable.abort());
+
   let outcome: JobOutcome;
   try {
-    outcome = await call.run({ timeoutMs: state.timeoutMs });
+    outcome = await call.run({ timeoutMs: state.timeoutMs, signal: unsettleable.signal });
   } catch (error) {
     await release();
     console.error(`paid call ${call.service} failed before a result: ${error instanceof Error ? error.stack : String(error)}`);
     return jsonError(500, "internal_error", "the job failed unexpectedly; nothing was charged");
+  }
+  timing.mark("job");
+  const refusal = await preflight;
+  timing.mark("preflight");
+  if (refusal) {
+    if (outcome.ok) outcome.abandon();
+    await release();
+    return paymentRequiredResponse(terms, refusal);
   }
   if (!outcome.ok) {
     await release();
     return outcome.response;
   }
 
-  const requirements = extracted.kind === "v1" && terms.v1 ? terms.v1 : terms.v2;
   let settled;
   try {
-    settled = await call.facilitator.settle({ payment, paymentPayload: extracted.payload, paymentRequirements: requirements });
+    settled = await call.facilitator.settle(settleRequest);
   } catch (error) {
     settled = {
       success: false as const,
@@ -141,6 +178,7 @@ async function settleAndDeliver(
     };
   }
 
+  timing.mark("settle");
   if (!settled.success) {
     outcome.abandon();
     if (settled.outcomeUnknown) await call.ledger.markPending(nonceKey, settled.transaction ?? "unknown");
@@ -185,8 +223,30 @@ async function settleAndDeliver(
     );
   }
 
+  timing.mark("record");
   const receipt: SettleResponse = { success: true, transaction: settled.transaction, network, payer: settled.payer };
-  return outcome.deliver(receiptHeaders(extracted.header, receipt));
+  const headers = receiptHeaders(extracted.header, receipt);
+  headers.set("Server-Timing", timing.header());
+  return outcome.deliver(headers);
+}
+
+/**
+ * Resolves to a refusal when the payment cannot be settled as things stand (the chain's definitive
+ * "no", or more payments in flight than the payer's balance covers); null otherwise — including when
+ * the check itself could not run, in which case settlement has the last word.
+ */
+async function checkSettleable(call: PaidCall, request: Parameters<Facilitator["preflight"]>[0], nonceKey: string): Promise<PaymentRefusal | null> {
+  try {
+    const outcome = await call.facilitator.preflight(request);
+    if (!outcome.ok) return outcome.definitive ? { reason: outcome.reason as PaymentRefusal["reason"], message: outcome.message } : null;
+    if (outcome.balance === null) return null;
+    const admitted = await call.ledger.admitSpend(nonceKey, outcome.balance.toString());
+    return admitted.ok
+      ? null
+      : { reason: PaymentReason.insufficientBalance, message: `the payer's balance ${outcome.balance} does not cover its ${admitted.inFlight} in flight` };
+  } catch {
+    return null;
+  }
 }
 
 function refusalForReservation(state: "in_flight" | "settled" | "pending"): PaymentRefusal {

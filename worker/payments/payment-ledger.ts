@@ -70,8 +70,11 @@ export class PaymentLedger extends DurableObject<Env> {
         state TEXT NOT NULL CHECK (state IN ('reserved', 'pending', 'settled')),
         lease_until INTEGER NOT NULL,
         valid_before INTEGER NOT NULL,
+        payer TEXT NOT NULL,
+        amount TEXT NOT NULL,
         tx_hash TEXT
       );
+      CREATE INDEX IF NOT EXISTS reservations_payer ON reservations (payer, state);
       CREATE TABLE IF NOT EXISTS payments (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         settled_at INTEGER NOT NULL,
@@ -93,7 +96,7 @@ export class PaymentLedger extends DurableObject<Env> {
     `);
   }
 
-  reserve(nonceKey: string, validBeforeSeconds: number, leaseMs: number): ReserveResult {
+  reserve(nonceKey: string, reservation: { payer: string; amount: string; validBefore: number; leaseMs: number }): ReserveResult {
     const now = Date.now();
     const row = this.ctx.storage.sql
       .exec<{ state: string; lease_until: number }>("SELECT state, lease_until FROM reservations WHERE nonce_key = ?", nonceKey)
@@ -104,13 +107,37 @@ export class PaymentLedger extends DurableObject<Env> {
       if (row.lease_until > now) return { ok: false, state: "in_flight" };
     }
     this.ctx.storage.sql.exec(
-      "INSERT OR REPLACE INTO reservations (nonce_key, state, lease_until, valid_before, tx_hash) VALUES (?, 'reserved', ?, ?, NULL)",
+      "INSERT OR REPLACE INTO reservations (nonce_key, state, lease_until, valid_before, payer, amount, tx_hash) VALUES (?, 'reserved', ?, ?, ?, ?, NULL)",
       nonceKey,
-      now + leaseMs,
-      validBeforeSeconds,
+      now + reservation.leaseMs,
+      reservation.validBefore,
+      reservation.payer.toLowerCase(),
+      reservation.amount,
     );
     void this.schedulePrune();
     return { ok: true };
+  }
+
+  /**
+   * One wallet may not start more concurrent jobs than its balance covers. Payments are admitted in
+   * the order they were reserved: this one passes if it and the payer's earlier payments still in
+   * flight fit in `balance` (read from the chain moments ago). Settlement remains the final guard.
+   */
+  admitSpend(nonceKey: string, balance: string): { ok: true } | { ok: false; inFlight: string } {
+    const self = this.ctx.storage.sql
+      .exec<{ payer: string; rowid: number }>("SELECT payer, rowid FROM reservations WHERE nonce_key = ?", nonceKey)
+      .toArray()[0];
+    if (!self) return { ok: true };
+    const inFlight = this.ctx.storage.sql
+      .exec<{ amount: string }>(
+        "SELECT amount FROM reservations WHERE payer = ? AND state IN ('reserved', 'pending') AND lease_until > ? AND rowid <= ?",
+        self.payer,
+        Date.now(),
+        self.rowid,
+      )
+      .toArray()
+      .reduce((sum, row) => sum + BigInt(row.amount), 0n);
+    return inFlight <= BigInt(balance) ? { ok: true } : { ok: false, inFlight: inFlight.toString() };
   }
 
   /** Nothing was charged: the authorization may be used again. */

@@ -289,11 +289,15 @@ export class RunnerPool extends DurableObject<Env> {
         // The socket is already gone; drop() fails the job.
       }
     }
-    if (reason === "timeout") {
-      this.finishJob(job, { type: "error", code: "timeout", message: "the runner did not finish the job in time" }, false);
-    } else {
-      this.releaseJob(job);
-    }
+    // The stream is ended either way: a consumer may still be reading (the Worker cancels jobs it no
+    // longer wants, e.g. when the payment turned out unsettleable).
+    this.finishJob(
+      job,
+      reason === "timeout"
+        ? { type: "error", code: "timeout", message: "the runner did not finish the job in time" }
+        : { type: "error", code: "cancelled", message: "the job was cancelled" },
+      false,
+    );
   }
 
   /** Ends a job with its final event; `tellRunner` also cancels it on the runner. */

@@ -47,3 +47,14 @@ describe("parseEdgeConfig", () => {
     expect(parseEdgeConfig({ ...valid, MAX_TIMEOUT_SECONDS: "" }).ok).toBe(true);
   });
 });
+
+describe("BENCH_ROUTES", () => {
+  it("is allowed on the local chain", () => {
+    const result = parseEdgeConfig({ ...valid, BENCH_ROUTES: "on" });
+    expect(result.ok && result.config.benchRoutes).toBe(true);
+  });
+  it("is refused on any real network, so paid routes are never free there", () => {
+    const result = parseEdgeConfig({ ...valid, NETWORK: "eip155:8453", BENCH_ROUTES: "on" });
+    expect(!result.ok && result.problems.join()).toMatch(/BENCH_ROUTES/);
+  });
+});

@@ -25,11 +25,22 @@ export type SettleOutcome =
       transaction: Hex | null;
     };
 
+export type PreflightOutcome =
+  /** `balance`: the payer's token balance when the check learnt it (for the in-flight spend check). */
+  | { ok: true; balance: bigint | null }
+  /** `definitive`: the chain said no (not a timeout): the transfer cannot succeed as things stand. */
+  | { ok: false; reason: string; message: string; definitive: boolean };
+
 /**
  * Moves the money for a verified payment. Two implementations, chosen by config (FACILITATOR):
  * `embedded` submits transferWithAuthorization itself (see relayer.ts), `remote` calls an x402
  * facilitator's HTTP API.
  */
 export interface Facilitator {
+  /**
+   * Asks the chain whether the transfer would succeed now (balance, unused nonce, signature).
+   * It runs alongside the job, off the critical path; a definitive "no" cancels the job early.
+   */
+  preflight(request: SettleRequest): Promise<PreflightOutcome>;
   settle(request: SettleRequest): Promise<SettleOutcome>;
 }

@@ -22,14 +22,28 @@ import type { Authorization } from "../wire.ts";
 import type { SettleOutcome } from "./facilitator.ts";
 import { reasonForRevert } from "./revert-reasons.ts";
 
+export type RelayPreflight =
+  | { ok: true; balance: string | null }
+  | { ok: false; reason: string; message: string; definitive: boolean };
+
 export interface RelayRequest {
   asset: Address;
   authorization: Authorization;
   signature: Hex;
 }
 
+/**
+ * Gas for transferWithAuthorization with an ECDSA signature (70–90k measured on FiatTokenV2_2).
+ * Settling with a fixed limit skips a gas-estimation round trip: the simulation already ran in
+ * preflight, alongside the job. Contract-wallet signatures are estimated, their cost varies.
+ */
+const EOA_TRANSFER_GAS = 150_000n;
 const RECEIPT_TIMEOUT_MS = 60_000;
-const RECEIPT_POLL_MS = 250;
+/** Receipt polls back off from 25 ms (a local chain mines at once) to 1 s (Base mines every 2 s). */
+const RECEIPT_POLL_START_MS = 25;
+const RECEIPT_POLL_MAX_MS = 1_000;
+/** Fee estimates are reused this long: one fewer round trip per settlement, at 2× base-fee headroom. */
+const FEE_CACHE_MS = 5_000;
 
 const transferEventAbi = [
   {
@@ -57,6 +71,28 @@ export class Relayer extends DurableObject<Env> {
   private clients: { public: PublicClient; wallet: WalletClient; account: PrivateKeyAccount; chainId: number } | null = null;
   private nextNonce: number | null = null;
   private nonceSync: Promise<number> | null = null;
+  private fees: { at: number; value: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> } | null = null;
+
+  /**
+   * Simulates the transfer from the relayer (what settle will send) and reads the payer's balance,
+   * in parallel. A revert is definitive; an RPC failure is not (settlement will find out).
+   */
+  async preflight(request: RelayRequest): Promise<RelayPreflight> {
+    const clients = this.getClients();
+    if (!clients.ok) return { ok: false, reason: PaymentReason.unexpectedSettleError, message: clients.message, definitive: false };
+    const { public: publicClient, account } = clients;
+    const data = transferCalldata(request.authorization, request.signature);
+    const [simulation, balance] = await Promise.allSettled([
+      publicClient.estimateGas({ account, to: request.asset, data }),
+      publicClient.readContract({ address: request.asset, abi: eip3009ABI, functionName: "balanceOf", args: [request.authorization.from as Address] }),
+    ]);
+    if (simulation.status === "rejected") {
+      const message = errorText(simulation.reason);
+      const reason = reasonForRevert(message);
+      return { ok: false, reason, message, definitive: reason !== PaymentReason.transactionFailed || /revert/i.test(message) };
+    }
+    return { ok: true, balance: balance.status === "fulfilled" ? balance.value.toString() : null };
+  }
 
   async settle(request: RelayRequest): Promise<SettleOutcome> {
     const clients = this.getClients();
@@ -64,24 +100,29 @@ export class Relayer extends DurableObject<Env> {
     const { public: publicClient, wallet, account, chainId } = clients;
     const data = transferCalldata(request.authorization, request.signature);
 
-    let gas: bigint;
-    try {
-      gas = await publicClient.estimateGas({ account, to: request.asset, data });
-    } catch (error) {
-      const message = errorText(error);
-      return { success: false, reason: reasonForRevert(message), message, outcomeUnknown: false, transaction: null };
+    let gas = EOA_TRANSFER_GAS;
+    if (request.signature.length !== 132) {
+      try {
+        gas = ((await publicClient.estimateGas({ account, to: request.asset, data })) * 12n) / 10n;
+      } catch (error) {
+        const message = errorText(error);
+        return { success: false, reason: reasonForRevert(message), message, outcomeUnknown: false, transaction: null };
+      }
     }
 
     let hash: Hex;
     try {
+      const fees = await this.feesPerGas(publicClient);
       const nonce = await this.allocateNonce(publicClient, account.address);
+      // Every field given, so viem signs locally and sends one eth_sendRawTransaction.
       hash = await wallet.sendTransaction({
         account,
         chain: chainFor(chainId),
         to: request.asset,
         data,
-        gas: (gas * 12n) / 10n,
+        gas,
         nonce,
+        ...fees,
       });
     } catch (error) {
       this.nextNonce = null;
@@ -89,13 +130,12 @@ export class Relayer extends DurableObject<Env> {
       return { success: false, reason: PaymentReason.unexpectedSettleError, message: `relayer could not send the transfer: ${message}`, outcomeUnknown: false, transaction: null };
     }
 
-    let receipt;
-    try {
-      receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: RECEIPT_POLL_MS, timeout: RECEIPT_TIMEOUT_MS });
-    } catch (error) {
-      return { success: false, reason: PaymentReason.settlementPending, message: `no receipt for ${hash}: ${errorText(error)}`, outcomeUnknown: true, transaction: hash };
+    const receipt = await pollReceipt(publicClient, hash);
+    if (!receipt) {
+      return { success: false, reason: PaymentReason.settlementPending, message: `no receipt for ${hash} after ${RECEIPT_TIMEOUT_MS} ms`, outcomeUnknown: true, transaction: hash };
     }
     if (receipt.status !== "success") {
+      // A reverted transfer moved nothing and left the authorization unused: nothing was charged.
       return { success: false, reason: PaymentReason.transactionFailed, message: `transfer ${hash} reverted`, outcomeUnknown: false, transaction: hash };
     }
     const { from, to, value } = request.authorization;
@@ -110,6 +150,15 @@ export class Relayer extends DurableObject<Env> {
       return { success: false, reason: "invalid_exact_evm_transfer_event_mismatch", message: `transfer ${hash} has no matching Transfer event`, outcomeUnknown: true, transaction: hash };
     }
     return { success: true, transaction: hash, payer: from as Address };
+  }
+
+  private feesPerGas(client: PublicClient) {
+    if (!this.fees || Date.now() - this.fees.at > FEE_CACHE_MS) {
+      const value = client.estimateFeesPerGas();
+      this.fees = { at: Date.now(), value };
+      value.catch(() => (this.fees = null));
+    }
+    return this.fees.value;
   }
 
   private async allocateNonce(client: PublicClient, address: Address): Promise<number> {
@@ -139,6 +188,19 @@ export class Relayer extends DurableObject<Env> {
     };
     return { ok: true, ...this.clients };
   }
+}
+
+/** Polls for the receipt directly (viem's watcher waits for a new block number first). */
+async function pollReceipt(client: PublicClient, hash: Hex) {
+  const deadline = Date.now() + RECEIPT_TIMEOUT_MS;
+  let delay = RECEIPT_POLL_START_MS;
+  while (Date.now() < deadline) {
+    const receipt = await client.getTransactionReceipt({ hash }).catch(() => null);
+    if (receipt) return receipt;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, RECEIPT_POLL_MAX_MS);
+  }
+  return null;
 }
 
 function transferCalldata(a: Authorization, signature: Hex): Hex {

@@ -1,7 +1,7 @@
-import type { SettleResponse, SupportedResponse } from "@x402/core/types";
+import type { SupportedResponse } from "@x402/core/types";
 import { z } from "zod";
 import { PaymentReason } from "../reasons.ts";
-import type { Facilitator, SettleOutcome, SettleRequest } from "./facilitator.ts";
+import type { Facilitator, PreflightOutcome, SettleOutcome, SettleRequest } from "./facilitator.ts";
 
 const SettleResponseSchema = z.object({
   success: z.boolean(),
@@ -10,6 +10,12 @@ const SettleResponseSchema = z.object({
   payer: z.string().optional(),
   transaction: z.string().optional(),
   network: z.string().optional(),
+});
+
+const VerifyResponseSchema = z.object({
+  isValid: z.boolean(),
+  invalidReason: z.string().optional(),
+  invalidMessage: z.string().optional(),
 });
 
 const SupportedResponseSchema = z.object({
@@ -43,15 +49,27 @@ export class RemoteFacilitator implements Facilitator {
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
-  async settle(request: SettleRequest): Promise<SettleOutcome> {
-    const body = {
-      x402Version: request.paymentPayload.x402Version,
-      paymentPayload: request.paymentPayload,
-      paymentRequirements: request.paymentRequirements,
-    };
+  /** `POST /verify`: the facilitator simulates the transfer. Only an explicit isValid:false is definitive. */
+  async preflight(request: SettleRequest): Promise<PreflightOutcome> {
     let response: Response;
     try {
-      response = await this.post("/settle", body, this.settleTimeoutMs);
+      response = await this.post("/verify", facilitatorBody(request), this.requestTimeoutMs);
+    } catch (error) {
+      return { ok: false, reason: PaymentReason.unexpectedSettleError, message: `facilitator did not answer /verify: ${describe(error)}`, definitive: false };
+    }
+    const parsed = VerifyResponseSchema.safeParse(await response.json().catch(() => null));
+    if (!parsed.success) {
+      return { ok: false, reason: PaymentReason.unexpectedSettleError, message: `facilitator answered /verify with HTTP ${response.status} and no VerifyResponse`, definitive: false };
+    }
+    if (parsed.data.isValid) return { ok: true, balance: null };
+    const reason = parsed.data.invalidReason ?? "invalid_payment";
+    return { ok: false, reason, message: parsed.data.invalidMessage ?? reason, definitive: true };
+  }
+
+  async settle(request: SettleRequest): Promise<SettleOutcome> {
+    let response: Response;
+    try {
+      response = await this.post("/settle", facilitatorBody(request), this.settleTimeoutMs);
     } catch (error) {
       // The facilitator may have broadcast the transfer before we stopped listening.
       return unknown(`facilitator did not answer /settle: ${describe(error)}`);
@@ -92,6 +110,15 @@ export class RemoteFacilitator implements Facilitator {
   }
 }
 
+/** The body both /verify and /settle take. */
+function facilitatorBody(request: SettleRequest) {
+  return {
+    x402Version: request.paymentPayload.x402Version,
+    paymentPayload: request.paymentPayload,
+    paymentRequirements: request.paymentRequirements,
+  };
+}
+
 function unknown(message: string): SettleOutcome {
   return { success: false, reason: PaymentReason.unexpectedSettleError, message, outcomeUnknown: true, transaction: null };
 }
@@ -100,5 +127,3 @@ function describe(error: unknown): string {
   if (error instanceof Error) return error.name === "TimeoutError" ? "timed out" : error.message;
   return String(error);
 }
-
-export type { SettleResponse };

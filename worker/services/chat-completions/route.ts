@@ -7,7 +7,7 @@ import { validationError } from "../../http/validation-error.ts";
 import { collectOutput, jobFailureResponse, startJob } from "../../jobs/start-job.ts";
 import { erc1271Verifier } from "../../payments/contract-signature.ts";
 import { createFacilitator } from "../../payments/facilitator/create-facilitator.ts";
-import { handlePaidCall } from "../../payments/paid-call.ts";
+import { handlePaidCall, handleUnpaidCall, type PaidCall } from "../../payments/paid-call.ts";
 import { chatCompletion } from "./completion-body.ts";
 import { completionStream } from "./completion-stream.ts";
 import { ChatCompletionRequestSchema } from "./request-schema.ts";
@@ -15,8 +15,11 @@ import { planChatJob } from "./to-job.ts";
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-/** POST /v1/chat/completions — OpenAI-compatible, paid per call, streamed over SSE when asked. */
-export async function chatCompletionsRoute(c: Context<AppEnv>): Promise<Response> {
+/**
+ * POST /v1/chat/completions — OpenAI-compatible, paid per call, streamed over SSE when asked.
+ * `paid: false` serves the benchmark route (local chain only; see BENCH_ROUTES).
+ */
+export async function chatCompletionsRoute(c: Context<AppEnv>, { paid = true }: { paid?: boolean } = {}): Promise<Response> {
   const config = c.var.config;
   const body = await readJsonBody(c.req.raw, MAX_BODY_BYTES);
   if (!body.ok) return body.response;
@@ -28,7 +31,7 @@ export async function chatCompletionsRoute(c: Context<AppEnv>): Promise<Response
   const includeUsage = parsed.data.stream_options?.include_usage === true;
   const url = new URL(c.req.url);
 
-  return handlePaidCall({
+  const call: PaidCall = {
     request: c.req.raw,
     config,
     ledger: ledgerOf(c.env),
@@ -42,10 +45,10 @@ export async function chatCompletionsRoute(c: Context<AppEnv>): Promise<Response
       mimeType: wantsStream ? "text/event-stream" : "application/json",
     },
     ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
-    run: async ({ timeoutMs }) => {
+    run: async ({ timeoutMs, signal }) => {
       const started = await startJob(poolOf(c.env), plan.job, {
         timeoutMs,
-        signal: c.req.raw.signal,
+        signal: AbortSignal.any([c.req.raw.signal, signal]),
         waitUntil: (p) => c.executionCtx.waitUntil(p),
       });
       if (!started.ok) return { ok: false, response: jobFailureResponse(started.failure, { model: plan.model }) };
@@ -84,5 +87,6 @@ export async function chatCompletionsRoute(c: Context<AppEnv>): Promise<Response
         },
       };
     },
-  });
+  };
+  return paid ? handlePaidCall(call) : handleUnpaidCall(call);
 }

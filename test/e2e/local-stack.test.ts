@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createConnection } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { privateKeyToAccount } from "viem/accounts";
+import type { Hex } from "viem";
+import { startProcess, type ManagedProcess } from "../support/child-process.ts";
+import { freePort } from "../support/free-port.ts";
+import { startOllamaStandin, type OllamaStandin } from "../support/ollama-standin/index.ts";
+import { usdcBalanceOf } from "../support/chain/usdc.ts";
+import { officialV2Fetch } from "../support/x402-clients.ts";
+import { readReceipt } from "../support/x402-payments.ts";
+import type { StackFile } from "../../scripts/lib/stack-file.ts";
+
+// The README's first command: `npm start` brings up chain, edge and runner; Ctrl-C leaves nothing.
+const ROOT = resolve(import.meta.dirname, "../..");
+let standin: OllamaStandin;
+let start: ManagedProcess;
+let stateDir: string;
+let ports: { edge: number; chain: number };
+
+beforeAll(async () => {
+  standin = await startOllamaStandin();
+  stateDir = mkdtempSync(join(tmpdir(), "edge402-start-"));
+  ports = { edge: await freePort(), chain: await freePort() };
+  start = startProcess("npm start", process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/start.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, EDGE_PORT: String(ports.edge), CHAIN_PORT: String(ports.chain), OLLAMA_HOST: standin.url, EDGE402_STATE_DIR: stateDir },
+  });
+  await start.waitForOutput(/^ready\.$/m, 60_000);
+});
+afterAll(async () => {
+  await start?.stop({ signal: "SIGKILL" });
+  await standin?.close();
+});
+
+describe("npm start", () => {
+  it("writes stack.json, takes a paid call from the demo payer, and stops cleanly on Ctrl-C", async () => {
+    const stack = JSON.parse(readFileSync(join(stateDir, "stack.json"), "utf8")) as StackFile;
+    expect(stack).toMatchObject({ edgeUrl: `http://127.0.0.1:${ports.edge}`, rpcUrl: `http://127.0.0.1:${ports.chain}`, chainId: 31337, network: "eip155:31337" });
+    expect(stack.runnerIds).toHaveLength(1);
+
+    const payer = privateKeyToAccount(stack.payerKey as Hex);
+    expect(payer.address).toBe(stack.payerAddress);
+    const before = await usdcBalanceOf(stack.rpcUrl, stack.usdc as Hex, payer.address);
+    const pay = officialV2Fetch(payer, { network: stack.network, asset: stack.usdc });
+    const response = await pay(`${stack.edgeUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "qwen2.5:0.5b", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(200);
+    const receipt = readReceipt(response);
+    expect(receipt.success).toBe(true);
+    expect(await usdcBalanceOf(stack.rpcUrl, stack.usdc as Hex, payer.address)).toBeLessThan(before);
+
+    expect(await start.stop({ signal: "SIGINT", graceMs: 20_000 })).toBe(0);
+    expect(existsSync(join(stateDir, "stack.json"))).toBe(false);
+    for (const pid of Object.values(stack.pids)) expect(isRunning(pid)).toBe(false);
+    for (const port of [ports.edge, ports.chain]) expect(await isListening(port)).toBe(false);
+  });
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // An exited child not yet reaped by init is a zombie: gone in every way that matters.
+  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8") : "";
+  return !/^\d+ \(.*\) Z/.test(stat);
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
