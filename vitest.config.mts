@@ -5,7 +5,7 @@ import { generateRunnerKey } from "./test/support/runner-test-keys.ts";
 // Two runner identities the workerd tests authenticate with, and one the edge does not know.
 const runnerKeys = [generateRunnerKey(), generateRunnerKey(), generateRunnerKey()];
 
-// Three projects, one per runtime and cost:
+// Three projects, one per runtime and cost, run one after another (groupOrder):
 //  - unit:    Node, fast, no child processes beyond the ones a test starts itself
 //  - workers: inside workerd (Durable Objects, WebSockets) via the Workers vitest pool
 //  - e2e:     Node, real processes (wrangler dev, anvil, node-runner, the Ollama stand-in)
@@ -18,6 +18,7 @@ export default defineConfig({
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
           testTimeout: 20_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -36,6 +37,10 @@ export default defineConfig({
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           testTimeout: 20_000,
+          // The tunnel tests share one RunnerPool object (the Worker routes every runner to it) and
+          // the same runner identities: files running side by side would replace each other's sockets.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -47,6 +52,7 @@ export default defineConfig({
           hookTimeout: 90_000,
           // Each file starts its own chain, edge and runners; two cores cannot run many at once.
           maxWorkers: 2,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

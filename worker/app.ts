@@ -3,6 +3,7 @@ import { poolOf, type AppEnv } from "./app-context.ts";
 import { edgeConfigFor } from "./config/edge-config.ts";
 import { adminAuth } from "./http/admin-auth.ts";
 import { jsonError } from "./http/json-error.ts";
+import { adminFacilitatorRoute } from "./routes/admin-facilitator.ts";
 import { adminPaymentsRoute } from "./routes/admin-payments.ts";
 import { chatCompletionsRoute } from "./services/chat-completions/route.ts";
 
@@ -28,6 +29,19 @@ export function createApp() {
     await next();
   });
 
+  // What is for sale, in one small document (the full discovery surface comes with the catalog).
+  app.get("/", (c) =>
+    c.json({
+      name: "edge402",
+      description: "Ollama inference sold per call for USDC over x402: no accounts, no API keys.",
+      x402: { network: c.var.config.payment.network, asset: c.var.config.payment.asset, payTo: c.var.config.payment.payTo },
+      routes: [
+        { method: "POST", path: "/v1/chat/completions", paid: true, api: "OpenAI chat completions (stream: true for SSE)" },
+        { method: "GET", path: "/v1/models", paid: false },
+      ],
+      models: c.var.config.chat.models,
+    }),
+  );
   app.post("/v1/chat/completions", (c) => chatCompletionsRoute(c));
   app.post("/__bench/v1/chat/completions", (c) =>
     c.var.config.benchRoutes ? chatCompletionsRoute(c, { paid: false }) : jsonError(404, "not_found", "no such route"),
@@ -38,6 +52,7 @@ export function createApp() {
 
   app.use("/admin/*", adminAuth());
   app.get("/admin/payments", adminPaymentsRoute);
+  app.get("/admin/facilitator", adminFacilitatorRoute);
   app.get("/admin/runners", async (c) => c.json({ runners: await poolOf(c.env).status() }, 200, { "Cache-Control": "no-store" }));
 
   app.notFound(() => jsonError(404, "not_found", "no such route"));

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { JobSpec } from "../../protocol/job.ts";
 import { readJobEvents, type JobEvent } from "../../worker/tunnel/job-events.ts";
 import { pool, waitForPool } from "./support/pool.ts";
@@ -15,7 +15,11 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<JobEvent[]> 
 
 const open: TunnelClient[] = [];
 
-// The pool is one Durable Object for the whole file: every test leaves it empty for the next.
+// The pool is one Durable Object for every test: each starts from, and leaves, an empty pool.
+beforeAll(async () => {
+  await waitForPool((runners) => runners.length === 0);
+});
+
 afterEach(async () => {
   for (const client of open.splice(0)) client.close();
   await waitForPool((runners) => runners.length === 0);

@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { TunnelCloseCode } from "../../protocol/close-codes.ts";
 import { testIdentity, TunnelClient } from "./support/tunnel-client.ts";
@@ -95,4 +96,39 @@ describe("tunnel handshake", () => {
     await waitForPool((rs) => rs.filter((r) => r.runnerId === identity.runnerId).length === 1 && rs.some((r) => r.models[0]?.capacity === 3));
     second.close();
   });
+
+  it("closes a socket that never authenticates (handshake timeout)", async () => {
+    const client = await TunnelClient.open();
+    await client.expect("challenge");
+    await ageSockets("challenged", 60_000);
+    await runDurableObjectAlarm(pool());
+    expect((await client.closed).code).toBe(TunnelCloseCode.handshake_timeout);
+  });
+
+  it("drops a runner that went silent (heartbeat timeout) and fails its jobs", async () => {
+    const identity = await testIdentity(0);
+    const client = await TunnelClient.open();
+    await client.connectAs(identity, [{ name: "qwen2.5:7b", capacity: 1 }]);
+    await waitForPool((rs) => rs.some((r) => r.runnerId === identity.runnerId && r.models.length === 1));
+    const dispatched = await pool().dispatch({ kind: "chat", model: "qwen2.5:7b", messages: [{ role: "user", content: "x" }] }, { timeoutMs: 60_000 });
+    if (!dispatched.ok) throw new Error(dispatched.message);
+    await ageSockets("ready", 5 * 60_000);
+    await runDurableObjectAlarm(pool());
+    expect((await client.closed).code).toBe(TunnelCloseCode.heartbeat_timeout);
+    const text = await new Response(dispatched.events).text();
+    expect(text).toContain('"runner_disconnected"');
+    expect(await pool().status()).toEqual([]);
+  });
 });
+
+/** Makes the pool believe its sockets in `phase` connected (and were last heard from) `ageMs` ago. */
+async function ageSockets(phase: "challenged" | "ready", ageMs: number) {
+  await runInDurableObject(pool(), (instance, state) => {
+    for (const ws of state.getWebSockets()) {
+      const attachment = ws.deserializeAttachment() as { phase: string; connectedAt: number } | null;
+      if (attachment?.phase !== phase) continue;
+      ws.serializeAttachment({ ...attachment, connectedAt: Date.now() - ageMs });
+      instance["lastSeen"].delete(ws);
+    }
+  });
+}

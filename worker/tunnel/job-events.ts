@@ -26,7 +26,14 @@ export async function* readJobEvents(stream: ReadableStream<Uint8Array>, onAband
   let finished = false;
   try {
     while (!finished) {
-      const { value, done } = await reader.read();
+      let chunk: ReadableStreamReadResult<string>;
+      try {
+        chunk = await reader.read();
+      } catch {
+        // The pool object itself went away (restart, deploy): the job is lost, and says so.
+        break;
+      }
+      const { value, done } = chunk;
       if (done) break;
       buffered += value;
       let newline: number;
