@@ -20,6 +20,7 @@ import { encodePayment, paymentV2, readPaymentRequired } from "../test/support/x
 import { buildPaymentTerms } from "../worker/payments/requirements.ts";
 import { verifyExactPayment } from "../worker/payments/verify-exact.ts";
 import type { PaymentPayloadV2 } from "../worker/payments/wire.ts";
+import { startLatencyProxy } from "./lib/latency-proxy.ts";
 import { fmt, interleave, percentile, ratio, table, timed } from "./lib/stats.ts";
 import { referenceFacilitatorSigner } from "./reference/facilitator-signer.ts";
 import { startReferenceStack } from "./reference/reference-stack.ts";
@@ -28,12 +29,17 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const THROUGHPUT_N = Number(process.env.BENCH_THROUGHPUT_N ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const VERIFY_N = Number(process.env.BENCH_VERIFY_N ?? 300);
+/** Delay added to every JSON-RPC call of both stacks (0: anvil on loopback as it is). */
+const RPC_LATENCY_MS = Number(process.env.BENCH_RPC_LATENCY_MS ?? 0);
 const MODEL = "qwen2.5:7b";
 const body = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "ping" }], max_tokens: 8 });
 
+// Both the edge and the reference facilitators reach the chain through the same (optionally slow) relay.
+let proxy: Awaited<ReturnType<typeof startLatencyProxy>> | undefined;
 const stack = await startTestStack({
   runners: 1,
   edgeEnv: { BENCH_ROUTES: "on" },
+  edgeRpcUrl: async (chainRpcUrl) => (proxy = await startLatencyProxy(chainRpcUrl, RPC_LATENCY_MS)).url,
   runnerEnv: { RUNNER_CONCURRENCY: `*=${CONCURRENCY}`, RUNNER_MAX_QUEUE: "256" },
   standin: { numParallel: CONCURRENCY },
 });
@@ -43,31 +49,24 @@ const post = (url: string, headers: Record<string, string> = {}) => fetch(url, {
 
 const edgeRequired = readPaymentRequired(await post(edgePaidUrl));
 const price = BigInt(edgeRequired.accepts[0]!.amount);
-const reference = await startReferenceStack({
-  rpcUrl: stack.chain.rpcUrl,
-  chainId: stack.chain.chainId,
-  usdc: { address: stack.usdc, name: stack.chain.usdc.name, version: stack.chain.usdc.version },
-  payTo: stack.payTo,
-  // Not the edge's relayer key: two senders sharing one account would fight over its nonce.
-  relayerKey: ANVIL_KEYS[0],
-  ollamaHost: stack.standin.url,
-  model: MODEL,
-  price,
-});
-// The reference again, with viem's nonce manager: what an operator must add before it settles
+const startReference = (relayerKey: `0x${string}`, nonceManager: boolean) =>
+  startReferenceStack({
+    rpcUrl: proxy!.url,
+    chainId: stack.chain.chainId,
+    usdc: { address: stack.usdc, name: stack.chain.usdc.name, version: stack.chain.usdc.version },
+    payTo: stack.payTo,
+    relayerKey,
+    nonceManager,
+    ollamaHost: stack.standin.url,
+    model: MODEL,
+    price,
+  });
+// Relayer keys differ from the edge's (key 3): two senders sharing an account would fight over its
+// nonce. Key 1 is the USDC proxy admin, whose calls the proxy never forwards to the token.
+const reference = await startReference(ANVIL_KEYS[0], false);
+// The reference again with viem's nonce manager: what an operator must add before it can settle
 // concurrent payments (its default signer collides on the relayer nonce).
-const managedReference = await startReferenceStack({
-  rpcUrl: stack.chain.rpcUrl,
-  chainId: stack.chain.chainId,
-  usdc: { address: stack.usdc, name: stack.chain.usdc.name, version: stack.chain.usdc.version },
-  payTo: stack.payTo,
-  // Key 1 is the USDC proxy admin, whose calls the proxy never forwards to the token.
-  relayerKey: ANVIL_KEYS[2],
-  nonceManager: true,
-  ollamaHost: stack.standin.url,
-  model: MODEL,
-  price,
-});
+const managedReference = await startReference(ANVIL_KEYS[2], true);
 
 try {
   const referenceRequired = readPaymentRequired(await post(reference.paidUrl));
@@ -114,7 +113,7 @@ try {
     const outcome = await verifyExactPayment(verifyPayloads[i] as PaymentPayloadV2, { config, terms, nowSeconds: Math.floor(Date.now() / 1000) });
     if (!outcome.ok) throw new Error(outcome.refusal.message);
   });
-  const facilitator = new x402Facilitator().register(stack.network as `${string}:${string}`, new ExactEvmScheme(referenceFacilitatorSigner({ rpcUrl: stack.chain.rpcUrl, chainId: stack.chain.chainId, relayerKey: ANVIL_KEYS[0] })));
+  const facilitator = new x402Facilitator().register(stack.network as `${string}:${string}`, new ExactEvmScheme(referenceFacilitatorSigner({ rpcUrl: proxy!.url, chainId: stack.chain.chainId, relayerKey: ANVIL_KEYS[0] })));
   const referenceVerifyCpu = await cpuPerCall(async (i) => {
     const payload = verifyPayloads[i] as unknown as PaymentPayload;
     const result = await facilitator.verify(payload, payload.accepted as PaymentRequirements);
@@ -158,7 +157,7 @@ try {
   const failed = (name: keyof typeof runs) => runs[name].reduce((a, r) => a + r.failed, 0);
 
   const added = (paid: number[], unpaid: number[], q: number) => percentile(paid, q) - percentile(unpaid, q);
-  console.log(`\nedge402 bench:payments — price ${price} base units; ${ROUNDS} sequential calls per variant; ${VERIFY_N} verifications; ${THROUGHPUT_N} paid calls at concurrency ${CONCURRENCY}\n`);
+  console.log(`\nedge402 bench:payments — RPC latency +${RPC_LATENCY_MS} ms per call; price ${price} base units; ${ROUNDS} sequential calls per variant; ${VERIFY_N} verifications; ${THROUGHPUT_N} paid calls at concurrency ${CONCURRENCY}\n`);
   console.log(
     table([
       { measure: "paid call p50 (ms)", edge402: fmt(percentile(latency.edgePaid, 50)), reference: fmt(percentile(latency.referencePaid, 50)), "edge402/reference": ratio(percentile(latency.edgePaid, 50), percentile(latency.referencePaid, 50)) },
@@ -179,5 +178,6 @@ try {
 } finally {
   await reference.stop().catch(() => {});
   await managedReference.stop().catch(() => {});
+  await proxy?.stop();
   await stack.stop();
 }

@@ -81,18 +81,47 @@ export function generateRequest(spec: GenerateJob): GenerateRequest & { stream: 
   };
 }
 
-async function runChat(ollama: Ollama, spec: ChatJob, onDelta: (delta: Delta) => void): Promise<JobResult> {
-  const stream = await ollama.chat(chatRequest(spec));
+/** One streamed chunk, whichever endpoint it came from. */
+interface StreamPart {
+  content: string;
+  thinking?: string;
+  /** Present on the final chunk only: the raw chunk, for its done_reason and counters. */
+  final?: Parameters<typeof metricsFrom>[0] & { done_reason?: string };
+}
+
+function runChat(ollama: Ollama, spec: ChatJob, onDelta: (delta: Delta) => void): Promise<JobResult> {
+  return drain(ollama.chat(chatRequest(spec)), onDelta, (raw) => {
+    const part = ChatPartSchema.safeParse(raw);
+    if (!part.success) throw new OllamaShapeError("unexpected chat chunk from Ollama");
+    const { message, done } = part.data;
+    return { content: message?.content ?? "", ...(message?.thinking ? { thinking: message.thinking } : {}), ...(done ? { final: part.data } : {}) };
+  });
+}
+
+function runGenerate(ollama: Ollama, spec: GenerateJob, onDelta: (delta: Delta) => void): Promise<JobResult> {
+  return drain(ollama.generate(generateRequest(spec)), onDelta, (raw) => {
+    const part = GeneratePartSchema.safeParse(raw);
+    if (!part.success) throw new OllamaShapeError("unexpected generate chunk from Ollama");
+    const { response, thinking, done } = part.data;
+    return { content: response ?? "", ...(thinking ? { thinking } : {}), ...(done ? { final: part.data } : {}) };
+  });
+}
+
+/** Forwards every delta of an Ollama stream and returns its final counters. */
+async function drain(
+  started: Promise<AsyncIterable<unknown> & { abort(): void }>,
+  onDelta: (delta: Delta) => void,
+  parse: (raw: unknown) => StreamPart,
+): Promise<JobResult> {
+  const stream = await started;
   let finished = false;
   try {
     for await (const raw of stream) {
-      const part = ChatPartSchema.safeParse(raw);
-      if (!part.success) throw new OllamaShapeError("unexpected chat chunk from Ollama");
-      const { message } = part.data;
-      onDelta({ content: message?.content ?? "", ...(message?.thinking ? { thinking: message.thinking } : {}) });
-      if (part.data.done) {
+      const part = parse(raw);
+      onDelta({ content: part.content, ...(part.thinking ? { thinking: part.thinking } : {}) });
+      if (part.final) {
         finished = true;
-        return { doneReason: (part.data.done_reason ?? "stop").slice(0, 32), metrics: metricsFrom(part.data) };
+        return { doneReason: (part.final.done_reason ?? "stop").slice(0, 32), metrics: metricsFrom(part.final) };
       }
     }
   } finally {
@@ -100,25 +129,6 @@ async function runChat(ollama: Ollama, spec: ChatJob, onDelta: (delta: Delta) =>
     if (!finished) stream.abort();
   }
   // ollama-js throws its own "Did not receive done" before we get here; this is belt and braces.
-  throw new OllamaShapeError("Ollama's stream ended without a final message");
-}
-
-async function runGenerate(ollama: Ollama, spec: GenerateJob, onDelta: (delta: Delta) => void): Promise<JobResult> {
-  const stream = await ollama.generate(generateRequest(spec));
-  let finished = false;
-  try {
-    for await (const raw of stream) {
-      const part = GeneratePartSchema.safeParse(raw);
-      if (!part.success) throw new OllamaShapeError("unexpected generate chunk from Ollama");
-      onDelta({ content: part.data.response ?? "", ...(part.data.thinking ? { thinking: part.data.thinking } : {}) });
-      if (part.data.done) {
-        finished = true;
-        return { doneReason: (part.data.done_reason ?? "stop").slice(0, 32), metrics: metricsFrom(part.data) };
-      }
-    }
-  } finally {
-    if (!finished) stream.abort();
-  }
   throw new OllamaShapeError("Ollama's stream ended without a final message");
 }
 

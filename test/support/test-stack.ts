@@ -18,6 +18,8 @@ export interface TestStackOptions {
   /** Extra edge vars (e.g. prices, models, timeouts). */
   edgeEnv?: Record<string, string>;
   runnerEnv?: Record<string, string>;
+  /** The RPC URL the edge gets, from the chain's (e.g. through a latency-adding relay for benchmarks). */
+  edgeRpcUrl?: (chainRpcUrl: string) => Promise<string>;
 }
 
 export interface TestStack {
@@ -47,6 +49,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const network = `eip155:${chain.chainId}`;
   let edge: Edge;
   try {
+    const edgeRpc = options.edgeRpcUrl ? await options.edgeRpcUrl(chain.rpcUrl) : chain.rpcUrl;
     edge = await startEdge({
       env: {
         NETWORK: network,
@@ -55,7 +58,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         USDC_VERSION: chain.usdc.version,
         PAY_TO: chain.accounts.payTo.address,
         FACILITATOR: "embedded",
-        RPC_URL: chain.rpcUrl,
+        RPC_URL: edgeRpc,
         RELAYER_KEY: ANVIL_KEYS[3], // the `relayer` role; a public anvil key
 
         ADMIN_TOKEN,

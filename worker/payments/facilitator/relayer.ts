@@ -3,7 +3,6 @@ import { eip3009ABI } from "@x402/evm";
 import {
   BaseError,
   createPublicClient,
-  createWalletClient,
   defineChain,
   encodeFunctionData,
   http,
@@ -13,7 +12,6 @@ import {
   type Address,
   type Hex,
   type PublicClient,
-  type WalletClient,
 } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { edgeConfigFor } from "../../config/edge-config.ts";
@@ -68,7 +66,7 @@ const transferEventAbi = [
  * the nonce from the chain.
  */
 export class Relayer extends DurableObject<Env> {
-  private clients: { public: PublicClient; wallet: WalletClient; account: PrivateKeyAccount; chainId: number } | null = null;
+  private clients: { public: PublicClient; account: PrivateKeyAccount; chainId: number } | null = null;
   private nextNonce: number | null = null;
   private nonceSync: Promise<number> | null = null;
   private fees: { at: number; value: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> } | null = null;
@@ -97,7 +95,7 @@ export class Relayer extends DurableObject<Env> {
   async settle(request: RelayRequest): Promise<SettleOutcome> {
     const clients = this.getClients();
     if (!clients.ok) return { success: false, reason: PaymentReason.unexpectedSettleError, message: clients.message, outcomeUnknown: false, transaction: null };
-    const { public: publicClient, wallet, account, chainId } = clients;
+    const { public: publicClient, account, chainId } = clients;
     const data = transferCalldata(request.authorization, request.signature);
 
     let gas = EOA_TRANSFER_GAS;
@@ -114,16 +112,9 @@ export class Relayer extends DurableObject<Env> {
     try {
       const fees = await this.feesPerGas(publicClient);
       const nonce = await this.allocateNonce(publicClient, account.address);
-      // Every field given, so viem signs locally and sends one eth_sendRawTransaction.
-      hash = await wallet.sendTransaction({
-        account,
-        chain: chainFor(chainId),
-        to: request.asset,
-        data,
-        gas,
-        nonce,
-        ...fees,
-      });
+      // Signed here with every field set, so sending is exactly one eth_sendRawTransaction.
+      const serializedTransaction = await account.signTransaction({ type: "eip1559", chainId, to: request.asset, data, gas, nonce, ...fees });
+      hash = await publicClient.sendRawTransaction({ serializedTransaction });
     } catch (error) {
       this.nextNonce = null;
       const message = errorText(error);
@@ -172,7 +163,7 @@ export class Relayer extends DurableObject<Env> {
     return this.nextNonce++;
   }
 
-  private getClients(): { ok: true; public: PublicClient; wallet: WalletClient; account: PrivateKeyAccount; chainId: number } | { ok: false; message: string } {
+  private getClients(): { ok: true; public: PublicClient; account: PrivateKeyAccount; chainId: number } | { ok: false; message: string } {
     if (this.clients) return { ok: true, ...this.clients };
     const parsed = edgeConfigFor(this.env);
     if (!parsed.ok) return { ok: false, message: `edge is misconfigured: ${parsed.problems.join("; ")}` };
@@ -182,7 +173,6 @@ export class Relayer extends DurableObject<Env> {
     const chain = chainFor(payment.chainId);
     this.clients = {
       public: createPublicClient({ chain, transport }) as PublicClient,
-      wallet: createWalletClient({ chain, transport }),
       account: privateKeyToAccount(facilitator.relayerKey),
       chainId: payment.chainId,
     };
@@ -217,14 +207,9 @@ function transferCalldata(a: Authorization, signature: Hex): Hex {
   return encodeFunctionData({ abi: eip3009ABI, functionName: "transferWithAuthorization", args: [...args, signature] });
 }
 
-const chains = new Map<number, ReturnType<typeof defineChain>>();
+/** A minimal chain for viem: the id is all it needs (every transaction field is set explicitly). */
 function chainFor(id: number) {
-  let chain = chains.get(id);
-  if (!chain) {
-    chain = defineChain({ id, name: `eip155:${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } });
-    chains.set(id, chain);
-  }
-  return chain;
+  return defineChain({ id, name: `eip155:${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } });
 }
 
 function errorText(error: unknown): string {
