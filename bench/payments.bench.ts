@@ -20,7 +20,7 @@ import { encodePayment, paymentV2, readPaymentRequired } from "../test/support/x
 import { buildPaymentTerms } from "../worker/payments/requirements.ts";
 import { verifyExactPayment } from "../worker/payments/verify-exact.ts";
 import type { PaymentPayloadV2 } from "../worker/payments/wire.ts";
-import { startLatencyProxy } from "./lib/latency-proxy.ts";
+import { startRpcRelay, type RpcRelay } from "../test/support/rpc-relay.ts";
 import { fmt, interleave, percentile, ratio, table, timed } from "./lib/stats.ts";
 import { referenceFacilitatorSigner } from "./reference/facilitator-signer.ts";
 import { startReferenceStack } from "./reference/reference-stack.ts";
@@ -35,11 +35,11 @@ const MODEL = "qwen2.5:7b";
 const body = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "ping" }], max_tokens: 8 });
 
 // Both the edge and the reference facilitators reach the chain through the same (optionally slow) relay.
-let proxy: Awaited<ReturnType<typeof startLatencyProxy>> | undefined;
+let proxy: RpcRelay | undefined;
 const stack = await startTestStack({
   runners: 1,
   edgeEnv: { BENCH_ROUTES: "on" },
-  edgeRpcUrl: async (chainRpcUrl) => (proxy = await startLatencyProxy(chainRpcUrl, RPC_LATENCY_MS)).url,
+  prepareEdge: async (chain) => ({ RPC_URL: (proxy = await startRpcRelay(chain.rpcUrl, { delayMs: RPC_LATENCY_MS })).url }),
   runnerEnv: { RUNNER_CONCURRENCY: `*=${CONCURRENCY}`, RUNNER_MAX_QUEUE: "256" },
   standin: { numParallel: CONCURRENCY },
 });

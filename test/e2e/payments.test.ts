@@ -13,7 +13,7 @@ const body = JSON.stringify({ model: "qwen2.5:7b", messages: [{ role: "user", co
 
 beforeAll(async () => {
   // The runner offers only text models, so a vision request finds no runner.
-  stack = await startTestStack({ runners: 1, runnerEnv: { RUNNER_MODELS: "qwen2.5:7b,qwen2.5:0.5b" } });
+  stack = await startTestStack({ runners: 1, runnerEnv: { RUNNER_MODELS: "qwen2.5:7b,qwen2.5:0.5b" }, edgeEnv: { JOB_TIMEOUT_MS: "3000" } });
   payer = stack.chain.accounts.payers[1];
 });
 afterAll(async () => stack?.stop());
@@ -154,6 +154,19 @@ describe("nothing is charged for work that was not delivered", () => {
     const retried = await post({ "PAYMENT-SIGNATURE": header });
     expect(retried.status).toBe(200);
     expect(await balance(payer.address)).toBeLessThan(before);
+  });
+
+  it("the job times out: 504, the Ollama call is dropped, balance unchanged", async () => {
+    stack.standin.injectFailure({ mode: "hang" });
+    const header = await signedHeader();
+    const before = await balance(payer.address);
+    const aborted = stack.standin.stats().streamsAborted;
+    const response = await post({ "PAYMENT-SIGNATURE": header });
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("timeout");
+    await stack.standin.waitFor((s) => s.streamsAborted > aborted, 15_000);
+    expect(await balance(payer.address)).toBe(before);
+    stack.standin.clearFailures();
   });
 
   it("the payer has no USDC: refused with the chain's reason, the job cancelled, nothing moves", async () => {

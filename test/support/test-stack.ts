@@ -18,8 +18,8 @@ export interface TestStackOptions {
   /** Extra edge vars (e.g. prices, models, timeouts). */
   edgeEnv?: Record<string, string>;
   runnerEnv?: Record<string, string>;
-  /** The RPC URL the edge gets, from the chain's (e.g. through a latency-adding relay for benchmarks). */
-  edgeRpcUrl?: (chainRpcUrl: string) => Promise<string>;
+  /** More edge vars computed once the chain runs (an RPC relay in front of it, a facilitator on it…). */
+  prepareEdge?: (chain: LocalChain) => Promise<Record<string, string>>;
 }
 
 export interface TestStack {
@@ -49,7 +49,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const network = `eip155:${chain.chainId}`;
   let edge: Edge;
   try {
-    const edgeRpc = options.edgeRpcUrl ? await options.edgeRpcUrl(chain.rpcUrl) : chain.rpcUrl;
+    const prepared = options.prepareEdge ? await options.prepareEdge(chain) : {};
     edge = await startEdge({
       env: {
         NETWORK: network,
@@ -58,13 +58,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         USDC_VERSION: chain.usdc.version,
         PAY_TO: chain.accounts.payTo.address,
         FACILITATOR: "embedded",
-        RPC_URL: edgeRpc,
+        RPC_URL: chain.rpcUrl,
         RELAYER_KEY: ANVIL_KEYS[3], // the `relayer` role; a public anvil key
 
         ADMIN_TOKEN,
         RUNNER_KEYS: keys.map((k) => k.publicKey).join(","),
         CHAT_MODELS: "qwen2.5:7b,qwen2.5:0.5b,qwen2.5vl:7b",
         ...options.edgeEnv,
+        ...prepared,
       },
     });
   } catch (error) {

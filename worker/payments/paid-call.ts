@@ -83,8 +83,10 @@ export async function handlePaidCall(call: PaidCall): Promise<Response> {
   if (!verdict.ok) return paymentRequiredResponse(terms, verdict.refusal);
   const payment = verdict.payment;
 
-  const timeoutMs = Math.min(config.jobTimeoutMs, payment.validBefore * 1000 - nowMs - SETTLEMENT_MARGIN_MS);
-  if (timeoutMs < MIN_JOB_TIME_MS) {
+  // The job must end early enough for settlement to land before the authorization expires.
+  const windowMs = payment.validBefore * 1000 - nowMs - SETTLEMENT_MARGIN_MS;
+  const timeoutMs = Math.min(config.jobTimeoutMs, windowMs);
+  if (windowMs < MIN_JOB_TIME_MS) {
     return paymentRequiredResponse(terms, {
       reason: PaymentReason.validBefore,
       message: `authorization expires too soon to run the job and settle; sign one valid for at least ${Math.ceil((MIN_JOB_TIME_MS + SETTLEMENT_MARGIN_MS) / 1000)}s`,
