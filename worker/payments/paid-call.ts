@@ -1,12 +1,12 @@
 import type { SettleResponse } from "@x402/core/types";
 import type { EdgeConfig } from "../config/edge-config.ts";
 import { jsonError } from "../http/json-error.ts";
-import type { Facilitator } from "./facilitator/facilitator.ts";
+import type { Facilitator, SettleOutcome } from "./facilitator/facilitator.ts";
 import { extractPayment } from "./payment-header.ts";
 import { nonceKeyText, type PaymentLedger } from "./payment-ledger.ts";
 import { PaymentReason, type PaymentRefusal } from "./reasons.ts";
-import { buildPaymentTerms, type PaidResource } from "./requirements.ts";
 import { ServerTiming } from "../http/server-timing.ts";
+import { buildPaymentTerms, type PaidResource } from "./requirements.ts";
 import { verifyExactPayment, type VerifyContext } from "./verify-exact.ts";
 import { paymentRequiredResponse, receiptHeaders, settlementFailedResponse } from "./x402-responses.ts";
 
@@ -167,12 +167,12 @@ async function settleAndDeliver(
     return outcome.response;
   }
 
-  let settled;
+  let settled: SettleOutcome;
   try {
     settled = await call.facilitator.settle(settleRequest);
   } catch (error) {
     settled = {
-      success: false as const,
+      success: false,
       reason: PaymentReason.unexpectedSettleError,
       message: error instanceof Error ? error.message : String(error),
       outcomeUnknown: true,
@@ -240,7 +240,7 @@ async function settleAndDeliver(
 async function checkSettleable(call: PaidCall, request: Parameters<Facilitator["preflight"]>[0], nonceKey: string): Promise<PaymentRefusal | null> {
   try {
     const outcome = await call.facilitator.preflight(request);
-    if (!outcome.ok) return outcome.definitive ? { reason: outcome.reason as PaymentRefusal["reason"], message: outcome.message } : null;
+    if (!outcome.ok) return outcome.definitive ? { reason: outcome.reason, message: outcome.message } : null;
     if (outcome.balance === null) return null;
     const admitted = await call.ledger.admitSpend(nonceKey, outcome.balance.toString());
     return admitted.ok

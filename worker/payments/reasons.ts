@@ -28,6 +28,7 @@ export const PaymentReason = {
 export type PaymentReasonCode = (typeof PaymentReason)[keyof typeof PaymentReason];
 
 export interface PaymentRefusal {
-  reason: PaymentReasonCode;
+  /** One of PaymentReason, or a reason a remote facilitator gave. */
+  reason: PaymentReasonCode | (string & {});
   message: string;
 }

@@ -33,7 +33,7 @@ export function receiptHeaders(paidWith: PaymentHeaderName, settle: SettleRespon
 /** Settlement failed: the result is withheld, the client learns why (x402: 402 + failed receipt). */
 export function settlementFailedResponse(terms: PaymentTerms, paidWith: PaymentHeaderName, settle: SettleResponse): Response {
   const refusal: PaymentRefusal = {
-    reason: (settle.errorReason ?? "unexpected_settle_error") as PaymentRefusal["reason"],
+    reason: settle.errorReason ?? "unexpected_settle_error",
     message: settle.errorMessage ?? "settlement failed; nothing was charged",
   };
   return paymentRequiredResponse(terms, refusal, receiptHeaders(paidWith, settle));
