@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { poolOf, type AppEnv } from "./app-context.ts";
 import { edgeConfigFor } from "./config/edge-config.ts";
 import { adminAuth } from "./http/admin-auth.ts";
@@ -6,6 +6,13 @@ import { jsonError } from "./http/json-error.ts";
 import { adminFacilitatorRoute } from "./routes/admin-facilitator.ts";
 import { adminPaymentsRoute } from "./routes/admin-payments.ts";
 import { chatCompletionsRoute } from "./services/chat-completions/route.ts";
+import { catalogServiceRoute } from "./services/catalog/route.ts";
+import { embeddingsRoute } from "./services/embeddings/route.ts";
+import { indexPage } from "./discovery/index-page.ts";
+import { openApiDocument } from "./discovery/openapi.ts";
+import { wellKnownX402 } from "./discovery/well-known.ts";
+
+const notFound = () => jsonError(404, "not_found", "no such route");
 
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -29,33 +36,37 @@ export function createApp() {
     await next();
   });
 
-  // What is for sale, in one small document (the full discovery surface comes with the catalog).
-  app.get("/", (c) =>
-    c.json({
-      name: "edge402",
-      description: "Ollama inference sold per call for USDC over x402: no accounts, no API keys.",
-      x402: { network: c.var.config.payment.network, asset: c.var.config.payment.asset, payTo: c.var.config.payment.payTo },
-      routes: [
-        { method: "POST", path: "/v1/chat/completions", paid: true, api: "OpenAI chat completions (stream: true for SSE)" },
-        { method: "GET", path: "/v1/models", paid: false },
-      ],
-      models: c.var.config.chat.models,
-    }),
-  );
-  app.post("/v1/chat/completions", (c) => chatCompletionsRoute(c));
-  app.post("/__bench/v1/chat/completions", (c) =>
-    c.var.config.benchRoutes ? chatCompletionsRoute(c, { paid: false }) : jsonError(404, "not_found", "no such route"),
-  );
-  app.get("/v1/models", (c) =>
-    c.json({ object: "list", data: c.var.config.chat.models.map((id) => ({ id, object: "model", created: 0, owned_by: "edge402" })) }),
-  );
+  // Discovery: what is for sale, for people (HTML) and machines (JSON, OpenAPI).
+  app.get("/", (c) => {
+    const origin = new URL(c.req.url).origin;
+    if ((c.req.header("Accept") ?? "").includes("application/json")) return c.json(wellKnownX402(c.var.config, origin));
+    return c.html(indexPage(c.var.config, origin));
+  });
+  app.get("/.well-known/x402", (c) => c.json(wellKnownX402(c.var.config, new URL(c.req.url).origin)));
+  app.get("/openapi.json", (c) => c.json(openApiDocument(c.var.config, new URL(c.req.url).origin)));
+  app.get("/v1/models", (c) => {
+    const { chat, embeddings } = c.var.config;
+    const ids = [...new Set([...chat.models, ...embeddings.models])];
+    return c.json({ object: "list", data: ids.map((id) => ({ id, object: "model", created: 0, owned_by: "edge402" })) });
+  });
+
+  // Paid routes. The /__bench copies are free and exist only when BENCH_ROUTES allows (local chain).
+  for (const [prefix, paid] of [["", true], ["/__bench", false]] as const) {
+    const guard = (c: Context<AppEnv>) => paid || c.var.config.benchRoutes;
+    app.post(`${prefix}/v1/chat/completions`, (c) => (guard(c) ? chatCompletionsRoute(c, { paid }) : notFound()));
+    app.post(`${prefix}/v1/embeddings`, (c) => (guard(c) ? embeddingsRoute(c, { paid }) : notFound()));
+    app.post(`${prefix}/v1/:service`, (c) => {
+      const offer = c.var.config.services.find((o) => o.definition.id === c.req.param("service"));
+      return offer && guard(c) ? catalogServiceRoute(c, offer, { paid }) : notFound();
+    });
+  }
 
   app.use("/admin/*", adminAuth());
   app.get("/admin/payments", adminPaymentsRoute);
   app.get("/admin/facilitator", adminFacilitatorRoute);
   app.get("/admin/runners", async (c) => c.json({ runners: await poolOf(c.env).status() }, 200, { "Cache-Control": "no-store" }));
 
-  app.notFound(() => jsonError(404, "not_found", "no such route"));
+  app.notFound(() => notFound());
   app.onError((error) => {
     console.error(`unhandled error: ${error instanceof Error ? error.stack : String(error)}`);
     return jsonError(500, "internal_error", "internal error");

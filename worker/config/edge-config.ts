@@ -2,7 +2,10 @@ import { z } from "zod";
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { normalizeModelName } from "../../protocol/models.ts";
 import { ModelNameSchema } from "../../protocol/job.ts";
+import { SEED_SERVICES } from "../../protocol/catalog/catalog.ts";
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from "../../protocol/image-input.ts";
 import { KNOWN_NETWORKS, chainIdOf } from "./networks.ts";
+import { parseServicesConfig, type ServiceOffer } from "./services-config.ts";
 
 /**
  * Everything the edge is configured with, parsed once per isolate from the Worker's env
@@ -56,6 +59,12 @@ const RawEnvSchema = z.object({
   CHAT_BASE_PRICE: BaseUnits.default(1000n),
   CHAT_PRICE_PER_MTOK: BaseUnits.default(500_000n),
   CHAT_DEFAULT_MAX_TOKENS: PositiveInt(1, 131_072).default(512),
+  EMBED_MODELS: z.string().default("nomic-embed-text"),
+  EMBED_BASE_PRICE: BaseUnits.default(100n),
+  EMBED_PRICE_PER_MTOK: BaseUnits.default(20_000n),
+  /** Per-service settings (price, model, on/off): a wrangler.toml table, or JSON text. */
+  SERVICES: z.unknown().optional(),
+  MAX_IMAGE_BYTES: PositiveInt(1024, 20 * 1024 * 1024).default(10 * 1024 * 1024),
   /** "on" adds free copies of paid routes under /__bench for benchmarks; refused off the local chain. */
   BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
 });
@@ -86,6 +95,9 @@ export interface EdgeConfig {
   jobTimeoutMs: number;
   benchRoutes: boolean;
   chat: { models: string[]; basePrice: bigint; pricePerMillionTokens: bigint; defaultMaxTokens: number };
+  embeddings: { models: string[]; basePrice: bigint; pricePerMillionTokens: bigint };
+  services: ServiceOffer[];
+  imageLimits: ImageLimits;
 }
 
 export type ConfigResult = { ok: true; config: EdgeConfig } | { ok: false; problems: string[] };
@@ -118,11 +130,10 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
     else facilitator = { kind: "remote", url: e.FACILITATOR_URL.replace(/\/+$/, "") };
   }
 
-  const models: string[] = [];
-  for (const name of csv(e.CHAT_MODELS)) {
-    if (!ModelNameSchema.safeParse(name).success) problems.push(`CHAT_MODELS: "${name}" is not an Ollama model name`);
-    else models.push(normalizeModelName(name));
-  }
+  const models = modelList("CHAT_MODELS", e.CHAT_MODELS, problems);
+  const embedModels = modelList("EMBED_MODELS", e.EMBED_MODELS, problems);
+  const services = parseServicesConfig(e.SERVICES, SEED_SERVICES);
+  if (!services.ok) problems.push(...services.problems);
 
   if (e.BENCH_ROUTES === "on" && chainId !== 31337) {
     problems.push("BENCH_ROUTES: may only be on for the local chain eip155:31337 (it serves paid routes for free)");
@@ -131,7 +142,7 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
     problems.push("VALID_BEFORE_BUFFER_SECONDS: must be smaller than MAX_TIMEOUT_SECONDS");
   }
 
-  if (problems.length > 0 || !facilitator || !assetText) return { ok: false, problems };
+  if (problems.length > 0 || !facilitator || !assetText || !services.ok) return { ok: false, problems };
   return {
     ok: true,
     config: {
@@ -157,8 +168,20 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
         pricePerMillionTokens: e.CHAT_PRICE_PER_MTOK,
         defaultMaxTokens: e.CHAT_DEFAULT_MAX_TOKENS,
       },
+      embeddings: { models: embedModels, basePrice: e.EMBED_BASE_PRICE, pricePerMillionTokens: e.EMBED_PRICE_PER_MTOK },
+      services: services.offers,
+      imageLimits: { ...DEFAULT_IMAGE_LIMITS, maxBytes: e.MAX_IMAGE_BYTES },
     },
   };
+}
+
+function modelList(variable: string, text: string, problems: string[]): string[] {
+  const models: string[] = [];
+  for (const name of csv(text)) {
+    if (!ModelNameSchema.safeParse(name).success) problems.push(`${variable}: "${name}" is not an Ollama model name`);
+    else models.push(normalizeModelName(name));
+  }
+  return models;
 }
 
 /** wrangler passes unset vars as "" in some setups; treat them as absent so defaults apply. */

@@ -51,12 +51,12 @@ describe("planChatJob", () => {
   });
 
   it.each([
-    ["a remote URL", "https://example.com/cat.png", "image_url_not_supported"],
-    ["a file path", "/etc/hostname", "image_url_not_supported"],
-    ["a data URL that is not an image", `data:image/png;base64,${Buffer.from("#!/bin/sh\necho hi\n").toString("base64")}`, "invalid_image"],
-    ["a data URL that is not base64", "data:image/png;base64,/etc/passwd", "invalid_image"],
-  ])("never passes %s to a runner", (_name, url, code) => {
-    expect(plan({ model: "qwen2.5vl:7b", messages: [{ role: "user", content: [{ type: "image_url", image_url: url }] }] })).toMatchObject({ ok: false, status: 400, code });
+    ["a remote URL", "https://example.com/cat.png", 400, "image_url_not_supported"],
+    ["a file path", "/etc/hostname", 400, "image_path_not_supported"],
+    ["a data URL that is not an image", `data:image/png;base64,${Buffer.from("#!/bin/sh\necho hi\n").toString("base64")}`, 415, "unsupported_image_type"],
+    ["a data URL that is not base64", "data:image/png;base64,/etc/passwd", 400, "invalid_image_encoding"],
+  ])("never passes %s to a runner", (_name, url, status, code) => {
+    expect(plan({ model: "qwen2.5vl:7b", messages: [{ role: "user", content: [{ type: "image_url", image_url: url }] }] })).toMatchObject({ ok: false, status, code });
   });
 
   it("maps response_format to Ollama's format", () => {

@@ -10,3 +10,14 @@ describe("base64", () => {
     expect(isStrictBase64(s)).toBe(false);
   });
 });
+
+describe("isStrictBase64 on large inputs", () => {
+  it("checks a 12 MB string without overflowing the regex engine", () => {
+    const big = "QUJD".repeat(3_000_000); // 12,000,000 characters
+    expect(isStrictBase64(big)).toBe(true);
+    expect(isStrictBase64(`${big.slice(0, -4)}QU==`)).toBe(true);
+    expect(isStrictBase64(`${big.slice(0, -4)}Q=U=`)).toBe(false);
+  });
+  it.each(["QQ==", "QUI=", "QUJD"])("accepts %s", (s) => expect(isStrictBase64(s)).toBe(true));
+  it.each(["Q===", "=QUJ", "QU=D", "QUJD===="])("refuses %s", (s) => expect(isStrictBase64(s)).toBe(false));
+});

@@ -10,7 +10,9 @@ import { createFacilitator } from "../../payments/facilitator/create-facilitator
 import { handlePaidCall, handleUnpaidCall, type PaidCall } from "../../payments/paid-call.ts";
 import { chatCompletion } from "./completion-body.ts";
 import { completionStream } from "./completion-stream.ts";
-import { ChatCompletionRequestSchema } from "./request-schema.ts";
+import { ChatCompletionRequestSchema, ChatCompletionResponseSchema } from "./request-schema.ts";
+import { jsonSchemaOf } from "../../discovery/json-schemas.ts";
+import { paidResource } from "../../discovery/paid-resource.ts";
 import { planChatJob } from "./to-job.ts";
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -39,11 +41,15 @@ export async function chatCompletionsRoute(c: Context<AppEnv>, { paid = true }: 
     waitUntil: (p) => c.executionCtx.waitUntil(p),
     service: "chat.completions",
     price: plan.price,
-    resource: {
+    resource: paidResource({
       url: `${url.origin}${url.pathname}`,
       description: `Chat completion with ${plan.model}, up to ${plan.maxTokens} output tokens`,
       mimeType: wantsStream ? "text/event-stream" : "application/json",
-    },
+      inputSchema: jsonSchemaOf(ChatCompletionRequestSchema, "input"),
+      outputSchema: jsonSchemaOf(ChatCompletionResponseSchema),
+      exampleBody: { model: plan.model, messages: [{ role: "user", content: "Hello!" }], max_tokens: 64 },
+      exampleOutput: chatCompletion({ id: "chatcmpl-example", created: 0, model: plan.model, content: "Hello! How can I help?", doneReason: "stop", metrics: { prompt_eval_count: 9, eval_count: 7, total_duration: 0, load_duration: 0, prompt_eval_duration: 0, eval_duration: 0 } }),
+    }),
     ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
     run: async ({ timeoutMs, signal }) => {
       const started = await startJob(poolOf(c.env), plan.job, {

@@ -1,4 +1,4 @@
-import { isBase64Image } from "../../../protocol/images.ts";
+import { inspectImageInput } from "../../../protocol/image-input.ts";
 import type { ChatJob, ChatMessage, GenerationOptions } from "../../../protocol/job.ts";
 import { normalizeModelName } from "../../../protocol/models.ts";
 import type { EdgeConfig } from "../../config/edge-config.ts";
@@ -42,9 +42,10 @@ export function planChatJob(request: ChatCompletionRequest, config: EdgeConfig):
         texts.push(part.text);
         continue;
       }
+      // Only inline images: the edge never fetches a URL, and the runner never reads a path.
       const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
-      const image = imageFromDataUrl(url);
-      if (!image.ok) return { ok: false, status: 400, code: image.code, message: `messages[${i}]: ${image.message}` };
+      const image = inspectImageInput(url, config.imageLimits);
+      if (!image.ok) return { ok: false, status: image.status, code: image.code, message: `messages[${i}]: ${image.message}` };
       messageImages.push(image.base64);
     }
     const content = texts.join("\n");
@@ -75,17 +76,4 @@ export function planChatJob(request: ChatCompletionRequest, config: EdgeConfig):
 
 function ceilDiv(a: bigint, b: bigint): bigint {
   return (a + b - 1n) / b;
-}
-
-type ImageResult = { ok: true; base64: string } | { ok: false; code: string; message: string };
-
-/** Only inline images are accepted: the edge never fetches a URL, and the runner never reads a path. */
-function imageFromDataUrl(url: string): ImageResult {
-  const match = /^data:(?:image\/[a-z0-9.+-]+)?;base64,(.*)$/is.exec(url);
-  if (!match) {
-    return { ok: false, code: "image_url_not_supported", message: "images must be data: URLs with base64 content; remote URLs are never fetched" };
-  }
-  const base64 = match[1]!;
-  if (!isBase64Image(base64)) return { ok: false, code: "invalid_image", message: "image is not base64 of a png, jpeg, webp or gif" };
-  return { ok: true, base64 };
 }

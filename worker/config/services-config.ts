@@ -1,0 +1,53 @@
+import { z } from "zod";
+import type { AnyServiceDefinition } from "../../protocol/catalog/service.ts";
+import { ModelNameSchema } from "../../protocol/job.ts";
+import { normalizeModelName } from "../../protocol/models.ts";
+
+/** A catalog service as this edge sells it: its definition, and the operator's price and model. */
+export interface ServiceOffer {
+  definition: AnyServiceDefinition;
+  price: bigint;
+  model: string;
+}
+
+const OverrideSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  price: z.string().regex(/^(0|[1-9][0-9]{0,30})$/, "must be an integer amount in USDC base units, e.g. \"10000\" for $0.01").optional(),
+  model: ModelNameSchema.optional(),
+});
+
+/**
+ * SERVICES — the operator's per-service settings: `{ "<id>": { enabled?, price?, model? } }`.
+ * In wrangler.toml it is a table (`[vars.SERVICES]`); from an env file it arrives as a JSON string.
+ * Services not named keep their catalog defaults and are on.
+ */
+export function parseServicesConfig(raw: unknown, catalog: readonly AnyServiceDefinition[]): { ok: true; offers: ServiceOffer[] } | { ok: false; problems: string[] } {
+  let value: unknown = raw ?? {};
+  if (typeof value === "string") {
+    try {
+      value = value.trim() === "" ? {} : JSON.parse(value);
+    } catch {
+      return { ok: false, problems: ["SERVICES: not valid JSON"] };
+    }
+  }
+  const parsed = z.record(z.string(), OverrideSchema).safeParse(value);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((i) => `SERVICES.${i.path.join(".")}: ${i.message}`) };
+  }
+  const known = new Set(catalog.map((s) => s.id));
+  const problems = Object.keys(parsed.data)
+    .filter((id) => !known.has(id))
+    .map((id) => `SERVICES.${id}: no such service (known: ${[...known].join(", ")})`);
+  if (problems.length) return { ok: false, problems };
+  const offers = catalog
+    .filter((definition) => parsed.data[definition.id]?.enabled !== false)
+    .map((definition) => {
+      const override = parsed.data[definition.id];
+      return {
+        definition,
+        price: override?.price !== undefined ? BigInt(override.price) : definition.defaultPrice,
+        model: normalizeModelName(override?.model ?? definition.defaultModel),
+      };
+    });
+  return { ok: true, offers };
+}

@@ -1,0 +1,56 @@
+import type { EdgeConfig } from "../config/edge-config.ts";
+import { paidEndpoints } from "./endpoints.ts";
+import { describePricing } from "./well-known.ts";
+
+const errorSchema = {
+  type: "object",
+  properties: { error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" }, type: { type: "string" } }, required: ["code", "message"] } },
+};
+const error = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+
+/** GET /openapi.json — OpenAPI 3.1, generated from the same zod schemas the edge validates with. */
+export function openApiDocument(config: EdgeConfig, origin: string) {
+  const paths: Record<string, unknown> = {};
+  for (const endpoint of paidEndpoints(config)) {
+    paths[endpoint.path] = {
+      post: {
+        operationId: endpoint.id.replace(/[^A-Za-z0-9]+(.)/g, (_m, c: string) => c.toUpperCase()),
+        summary: endpoint.title,
+        description: endpoint.description,
+        requestBody: { required: true, content: { "application/json": { schema: endpoint.inputSchema, example: endpoint.example.input } } },
+        responses: {
+          "200": {
+            description: "The result; the PAYMENT-RESPONSE header (x402 v1: X-PAYMENT-RESPONSE) carries the settlement receipt.",
+            headers: { "PAYMENT-RESPONSE": { schema: { type: "string" }, description: "base64 JSON SettleResponse" } },
+            content: { "application/json": { schema: endpoint.outputSchema, example: endpoint.example.output } },
+          },
+          "400": error("Invalid body or image (before any payment is asked)."),
+          "402": {
+            description: "Payment required, or the payment was refused (reason in the PAYMENT-REQUIRED header's `error`).",
+            headers: { "PAYMENT-REQUIRED": { schema: { type: "string" }, description: "base64 JSON PaymentRequired (x402 v2)" } },
+          },
+          "413": error("Body or image too large."),
+          "415": error("Unsupported image type."),
+          "502": error("The job failed or produced invalid output; nothing was charged."),
+          "503": error("No runner can take the job now (Retry-After); nothing was charged."),
+          "504": error("The job timed out; nothing was charged."),
+        },
+        "x-x402": {
+          scheme: "exact",
+          network: config.payment.network,
+          asset: config.payment.asset,
+          payTo: config.payment.payTo,
+          pricing: describePricing(endpoint.pricing),
+          models: endpoint.models,
+        },
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "edge402", version: "1", description: "Ollama inference sold per call for USDC over x402 (no accounts, no API keys: the payment is the authentication)." },
+    servers: [{ url: origin }],
+    paths,
+    components: { schemas: { Error: errorSchema } },
+  };
+}

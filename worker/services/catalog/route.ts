@@ -1,0 +1,69 @@
+import type { Context } from "hono";
+import { inspectImageInput } from "../../../protocol/image-input.ts";
+import { ledgerOf, poolOf, type AppEnv } from "../../app-context.ts";
+import type { ServiceOffer } from "../../config/services-config.ts";
+import { paidResourceFor } from "../../discovery/paid-resource.ts";
+import { jsonError } from "../../http/json-error.ts";
+import { readJsonBody } from "../../http/read-json-body.ts";
+import { validationError } from "../../http/validation-error.ts";
+import { jobFailureResponse } from "../../jobs/start-job.ts";
+import { erc1271Verifier } from "../../payments/contract-signature.ts";
+import { createFacilitator } from "../../payments/facilitator/create-facilitator.ts";
+import { handlePaidCall, handleUnpaidCall, type PaidCall } from "../../payments/paid-call.ts";
+import { runStructured } from "./run-structured.ts";
+
+/** JSON bodies carry images as base64 (4/3 of the bytes) plus a little text. */
+const bodyLimit = (imageBytes: number) => Math.ceil((imageBytes * 4) / 3) + 64 * 1024;
+
+/**
+ * POST /v1/<service> for every catalog service: the body and any image are validated before a price
+ * is asked (400/413/415, never a 402), then the payment core runs the structured job.
+ */
+export async function catalogServiceRoute(c: Context<AppEnv>, offer: ServiceOffer, { paid = true }: { paid?: boolean } = {}): Promise<Response> {
+  const config = c.var.config;
+  const { definition } = offer;
+  const body = await readJsonBody(c.req.raw, bodyLimit(config.imageLimits.maxBytes));
+  if (!body.ok) return body.response;
+  const parsed = definition.input.safeParse(body.value);
+  if (!parsed.success) return validationError(parsed.error);
+  const input = parsed.data as Record<string, unknown>;
+
+  let image: string | null = null;
+  if (definition.imageField) {
+    const inspected = inspectImageInput(String(input[definition.imageField]), config.imageLimits);
+    if (!inspected.ok) return jsonError(inspected.status, inspected.code, `${definition.imageField}: ${inspected.message}`);
+    image = inspected.base64;
+  }
+
+  const call: PaidCall = {
+    request: c.req.raw,
+    config,
+    ledger: ledgerOf(c.env),
+    facilitator: createFacilitator(config, c.env),
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+    service: definition.id,
+    price: offer.price,
+    resource: paidResourceFor(offer, new URL(c.req.url).origin),
+    ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
+    run: async ({ timeoutMs, signal }) => {
+      const result = await runStructured(poolOf(c.env), offer, input, image, {
+        timeoutMs,
+        signal: AbortSignal.any([c.req.raw.signal, signal]),
+        waitUntil: (p) => c.executionCtx.waitUntil(p),
+      });
+      if (!result.ok) return { ok: false, response: jobFailureResponse(result.failure, { service: definition.id, model: offer.model }) };
+      return {
+        ok: true,
+        model: offer.model,
+        runnerId: result.runnerId,
+        usage: { promptTokens: result.metrics.prompt_eval_count, completionTokens: result.metrics.eval_count },
+        abandon: () => {},
+        deliver: (receipt) => {
+          receipt.set("Content-Type", "application/json");
+          return new Response(JSON.stringify(result.output), { status: 200, headers: receipt });
+        },
+      };
+    },
+  };
+  return paid ? handlePaidCall(call) : handleUnpaidCall(call);
+}

@@ -1,0 +1,77 @@
+import type { Context } from "hono";
+import { normalizeModelName } from "../../../protocol/models.ts";
+import { ledgerOf, poolOf, type AppEnv } from "../../app-context.ts";
+import { paidResource } from "../../discovery/paid-resource.ts";
+import { jsonSchemaOf } from "../../discovery/json-schemas.ts";
+import { jsonError } from "../../http/json-error.ts";
+import { readJsonBody } from "../../http/read-json-body.ts";
+import { validationError } from "../../http/validation-error.ts";
+import { collectOutput, jobFailureResponse, startJob } from "../../jobs/start-job.ts";
+import { erc1271Verifier } from "../../payments/contract-signature.ts";
+import { createFacilitator } from "../../payments/facilitator/create-facilitator.ts";
+import { handlePaidCall, handleUnpaidCall, type PaidCall } from "../../payments/paid-call.ts";
+import { embeddingsBody } from "./embeddings-body.ts";
+import { embeddingsPrice } from "./price.ts";
+import { EmbeddingsRequestSchema, EmbeddingsResponseSchema } from "./request-schema.ts";
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** POST /v1/embeddings — OpenAI-compatible, float or base64 vectors, priced from the input length. */
+export async function embeddingsRoute(c: Context<AppEnv>, { paid = true }: { paid?: boolean } = {}): Promise<Response> {
+  const config = c.var.config;
+  const body = await readJsonBody(c.req.raw, MAX_BODY_BYTES);
+  if (!body.ok) return body.response;
+  const parsed = EmbeddingsRequestSchema.safeParse(body.value);
+  if (!parsed.success) return validationError(parsed.error);
+  const request = parsed.data;
+  const model = normalizeModelName(request.model);
+  if (!config.embeddings.models.includes(model)) {
+    return jsonError(400, "model_not_offered", `model ${request.model} is not offered here; available: ${config.embeddings.models.join(", ")}`);
+  }
+  const inputs = typeof request.input === "string" ? [request.input] : request.input;
+  const url = new URL(c.req.url);
+
+  const call: PaidCall = {
+    request: c.req.raw,
+    config,
+    ledger: ledgerOf(c.env),
+    facilitator: createFacilitator(config, c.env),
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+    service: "embeddings",
+    price: embeddingsPrice(inputs, config.embeddings),
+    resource: paidResource({
+      url: `${url.origin}${url.pathname}`,
+      description: `Embeddings with ${model}`,
+      mimeType: "application/json",
+      inputSchema: jsonSchemaOf(EmbeddingsRequestSchema, "input"),
+      outputSchema: jsonSchemaOf(EmbeddingsResponseSchema),
+      exampleBody: { model, input: "hello" },
+      exampleOutput: { object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, -0.2] }], model, usage: { prompt_tokens: 1, total_tokens: 1 } },
+    }),
+    ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
+    run: async ({ timeoutMs, signal }) => {
+      const job = { kind: "embed" as const, model, input: inputs, ...(request.dimensions ? { dimensions: request.dimensions } : {}) };
+      const started = await startJob(poolOf(c.env), job, { timeoutMs, signal: AbortSignal.any([c.req.raw.signal, signal]), waitUntil: (p) => c.executionCtx.waitUntil(p) });
+      if (!started.ok) return { ok: false, response: jobFailureResponse(started.failure, { model }) };
+      const collected = await collectOutput(started);
+      if (!collected.ok) return { ok: false, response: jobFailureResponse(collected.failure, { model }) };
+      const { done } = collected.output;
+      if (!done.embeddings || done.embeddings.length !== inputs.length) {
+        return { ok: false, response: jobFailureResponse({ code: "invalid_output", message: `expected ${inputs.length} vectors, the runner returned ${done.embeddings?.length ?? 0}` }, { model }) };
+      }
+      const result = embeddingsBody({ model, embeddings: done.embeddings, encoding: request.encoding_format ?? "float", metrics: done.metrics });
+      return {
+        ok: true,
+        model,
+        runnerId: started.runnerId,
+        usage: { promptTokens: done.metrics.prompt_eval_count, completionTokens: 0 },
+        abandon: () => {},
+        deliver: (receipt) => {
+          receipt.set("Content-Type", "application/json");
+          return new Response(JSON.stringify(result), { status: 200, headers: receipt });
+        },
+      };
+    },
+  };
+  return paid ? handlePaidCall(call) : handleUnpaidCall(call);
+}
