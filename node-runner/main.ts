@@ -1,5 +1,6 @@
 import { parseArgs, type ParsedArgs } from "./args.ts";
 import { helpText } from "./commands/help.ts";
+import { installServiceCommand } from "./commands/install-service.ts";
 import { keygenCommand, publicKeyCommand } from "./commands/keygen.ts";
 import { startCommand } from "./commands/start.ts";
 import { CONFIG_FIELDS } from "./config.ts";
@@ -16,6 +17,15 @@ export interface MainIo {
 
 /** Everything the `node-runner` command does, minus the process itself; returns the exit code. */
 export async function main(argv: readonly string[], io: MainIo): Promise<number> {
+  // install-service reads start's options plus its own, so it parses its arguments itself.
+  if (argv[0] === "install-service") {
+    try {
+      return await installServiceCommand(argv.slice(1), io);
+    } catch (error) {
+      io.stderr(`node-runner: ${describeError(error)}\n`);
+      return 1;
+    }
+  }
   const args = parseArgs(argv);
   if (args.problems.length > 0) {
     io.stderr(`node-runner: ${args.problems.join("; ")}\nRun \`node-runner --help\` for usage.\n`);

@@ -15,6 +15,7 @@ import { startRunnerProcess, type RunnerProcess } from "../test/support/runner-p
 import { generateRunnerKey } from "../test/support/runner-test-keys.ts";
 import { runnerIdFromPublicKey } from "../protocol/handshake.ts";
 import { base64UrlToBytes } from "../protocol/base64.ts";
+import { SEED_SERVICES } from "../protocol/catalog/catalog.ts";
 import { checkOllama } from "./lib/ollama-check.ts";
 import { step, warn } from "./lib/progress.ts";
 import { STACK_FILE, STATE_DIR, removeStackFile, writeStackFile } from "./lib/stack-file.ts";
@@ -23,6 +24,9 @@ const EDGE_PORT = Number(process.env.EDGE_PORT ?? 8787);
 const CHAIN_PORT = Number(process.env.CHAIN_PORT ?? 8545);
 const OLLAMA_HOST = process.env.OLLAMA_HOST ?? "http://127.0.0.1:11434";
 const CHAT_MODELS = process.env.CHAT_MODELS ?? "qwen2.5:7b,qwen2.5:0.5b";
+const EMBED_MODELS = process.env.EMBED_MODELS ?? "nomic-embed-text";
+/** Every model something on sale needs: the chat and embedding models, and each service's model. */
+const WANTED_MODELS = [...new Set([...CHAT_MODELS.split(","), ...EMBED_MODELS.split(","), ...SEED_SERVICES.map((s) => s.defaultModel)])];
 
 let chain: LocalChain | undefined;
 let edge: Edge | undefined;
@@ -73,11 +77,12 @@ try {
         ADMIN_TOKEN: adminToken,
         RUNNER_KEYS: key.publicKey,
         CHAT_MODELS,
+        EMBED_MODELS,
       },
     }),
   );
 
-  const ollama = await step(`ollama: checking ${OLLAMA_HOST}`, () => checkOllama(OLLAMA_HOST, CHAT_MODELS.split(",")));
+  const ollama = await step(`ollama: checking ${OLLAMA_HOST}`, () => checkOllama(OLLAMA_HOST, WANTED_MODELS));
   if (!ollama.reachable) {
     warn(`Ollama is not reachable at ${OLLAMA_HOST} (${ollama.error}).`);
     warn("Start Ollama (https://ollama.com) or set OLLAMA_HOST; the runner will offer models as soon as it answers.");
@@ -118,15 +123,15 @@ try {
 
   console.log(`
 ready.
-  edge     ${edge.url}          (POST /v1/chat/completions, GET /v1/models)
+  edge     ${edge.url}          (what is for sale: ${edge.url}/)
   chain    ${chain.rpcUrl}     ${network}, USDC ${chain.usdc.address}
   payTo    ${chain.accounts.payTo.address}
   payer    ${payer.address}  (1,000 test USDC)
   runner   ${runnerId}
   details  ${STACK_FILE}
 
-Try it: curl -i -X POST ${edge.url}/v1/chat/completions -d '{"model":"qwen2.5:0.5b","messages":[{"role":"user","content":"hi"}]}'
-        (a 402 with the price; any x402 client pays it — see README "Pay from an agent")
+Try it:  npm run pay -- sentiment '{"text":"great"}'        (pays with the demo payer, prints the tx)
+         npm run pay -- chat '{"model":"qwen2.5:0.5b","messages":[{"role":"user","content":"hi"}]}' --stream
 Ctrl-C stops everything.
 `);
 } catch (error) {

@@ -9,8 +9,6 @@ import { startProcess, type ManagedProcess } from "../support/child-process.ts";
 import { freePort } from "../support/free-port.ts";
 import { startOllamaStandin, type OllamaStandin } from "../support/ollama-standin/index.ts";
 import { usdcBalanceOf } from "../support/chain/usdc.ts";
-import { officialV2Fetch } from "../support/x402-clients.ts";
-import { readReceipt } from "../support/x402-payments.ts";
 import type { StackFile } from "../../scripts/lib/stack-file.ts";
 
 // The README's first command: `npm start` brings up chain, edge and runner; Ctrl-C leaves nothing.
@@ -41,19 +39,20 @@ describe("npm start", () => {
     expect(stack).toMatchObject({ edgeUrl: `http://127.0.0.1:${ports.edge}`, rpcUrl: `http://127.0.0.1:${ports.chain}`, chainId: 31337, network: "eip155:31337" });
     expect(stack.runnerIds).toHaveLength(1);
 
+    // The README's next step: pay once from the terminal with the agent CLI (official @x402/fetch).
     const payer = privateKeyToAccount(stack.payerKey as Hex);
     expect(payer.address).toBe(stack.payerAddress);
     const before = await usdcBalanceOf(stack.rpcUrl, stack.usdc as Hex, payer.address);
-    const pay = officialV2Fetch(payer, { network: stack.network, asset: stack.usdc });
-    const response = await pay(`${stack.edgeUrl}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "qwen2.5:0.5b", messages: [{ role: "user", content: "hi" }] }),
+    const { EDGE_URL: _edge, PAYER_KEY: _key, RPC_URL: _rpc, ...env } = process.env;
+    const cli = startProcess("npm run pay", process.execPath, [join(ROOT, "bin", "edge402-pay.js"), "sentiment", '{"text":"great"}'], {
+      cwd: ROOT,
+      env: { ...env, EDGE402_STATE_DIR: stateDir },
     });
-    expect(response.status).toBe(200);
-    const receipt = readReceipt(response);
-    expect(receipt.success).toBe(true);
-    expect(await usdcBalanceOf(stack.rpcUrl, stack.usdc as Hex, payer.address)).toBeLessThan(before);
+    expect(await cli.exited).toBe(0);
+    const output = cli.output();
+    expect(output).toMatch(/0x[0-9a-f]{64}/);
+    expect(output).toMatch(/"label"/);
+    expect(await usdcBalanceOf(stack.rpcUrl, stack.usdc as Hex, payer.address)).toBe(before - 10_000n);
 
     expect(await start.stop({ signal: "SIGINT", graceMs: 20_000 })).toBe(0);
     expect(existsSync(join(stateDir, "stack.json"))).toBe(false);
