@@ -178,7 +178,7 @@ describe("nothing is charged for work that was not delivered", () => {
     const response = await post({ "PAYMENT-SIGNATURE": header });
     const result = await refusal(response);
     expect(result.reason).toBe("invalid_exact_evm_insufficient_balance");
-    expect(JSON.stringify(result.body)).not.toContain("choices");
+    expect(result.body).not.toHaveProperty("choices"); // the 402 body, not a result
     await stack.standin.waitFor((s) => s.streamsAborted > aborted, 15_000); // the runner dropped the Ollama call
     expect(await balance(stack.payTo)).toBe(payToBefore);
     stack.standin.clearFailures();

@@ -32,7 +32,7 @@ describe("discovery", () => {
       const response = await post(path, service.example.input);
       expect(response.status).toBe(402);
       const header = response.headers.get("PAYMENT-REQUIRED")!;
-      expect(header.length).toBeLessThan(8 * 1024);
+      expect(header.length).toBeLessThan(7 * 1024);
       const required = decodePaymentRequiredHeader(header);
       expect(required.accepts[0]?.amount).toBe(price);
       const bazaar = required.extensions?.bazaar as { info: { input: { body: unknown } }; schema: { properties: { input: { properties: { body: { properties: object } } } } } };
@@ -48,6 +48,7 @@ describe("discovery", () => {
       expect(item.metadata.pricing.kind).toBe("per_token");
       const response = await post(new URL(item.resource).pathname, item.metadata.example.input);
       expect(response.status).toBe(402);
+      expect(response.headers.get("PAYMENT-REQUIRED")!.length).toBeLessThan(7 * 1024);
       expect(decodePaymentRequiredHeader(response.headers.get("PAYMENT-REQUIRED")!).accepts[0]?.amount).toBe(item.accepts[0]?.amount);
     }
   });
