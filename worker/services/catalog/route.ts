@@ -1,15 +1,13 @@
 import type { Context } from "hono";
 import { inspectImageInput } from "../../../protocol/image-input.ts";
-import { ledgerOf, poolOf, type AppEnv } from "../../app-context.ts";
+import { poolOf, type AppEnv } from "../../app-context.ts";
 import type { ServiceOffer } from "../../config/services-config.ts";
 import { paidResourceFor } from "../../discovery/paid-resource.ts";
 import { jsonError } from "../../http/json-error.ts";
 import { readJsonBody } from "../../http/read-json-body.ts";
 import { validationError } from "../../http/validation-error.ts";
 import { jobFailureResponse } from "../../jobs/start-job.ts";
-import { erc1271Verifier } from "../../payments/contract-signature.ts";
-import { createFacilitator } from "../../payments/facilitator/create-facilitator.ts";
-import { handlePaidCall, handleUnpaidCall, type PaidCall } from "../../payments/paid-call.ts";
+import { jobOptions, servePaidCall } from "../paid-route.ts";
 import { runStructured } from "./run-structured.ts";
 
 /** JSON bodies carry images as base64 (4/3 of the bytes) plus a little text. */
@@ -35,22 +33,12 @@ export async function catalogServiceRoute(c: Context<AppEnv>, offer: ServiceOffe
     image = inspected.base64;
   }
 
-  const call: PaidCall = {
-    request: c.req.raw,
-    config,
-    ledger: ledgerOf(c.env),
-    facilitator: createFacilitator(config, c.env),
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  return servePaidCall(c, {
     service: definition.id,
     price: offer.price,
     resource: paidResourceFor(offer, new URL(c.req.url).origin),
-    ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
-    run: async ({ timeoutMs, signal }) => {
-      const result = await runStructured(poolOf(c.env), offer, input, image, {
-        timeoutMs,
-        signal: AbortSignal.any([c.req.raw.signal, signal]),
-        waitUntil: (p) => c.executionCtx.waitUntil(p),
-      });
+    run: async (options) => {
+      const result = await runStructured(poolOf(c.env), offer, input, image, jobOptions(c, options));
       if (!result.ok) return { ok: false, response: jobFailureResponse(result.failure, { service: definition.id, model: offer.model }) };
       return {
         ok: true,
@@ -64,6 +52,5 @@ export async function catalogServiceRoute(c: Context<AppEnv>, offer: ServiceOffe
         },
       };
     },
-  };
-  return paid ? handlePaidCall(call) : handleUnpaidCall(call);
+  }, { paid });
 }

@@ -1,13 +1,11 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-context.ts";
-import { ledgerOf, poolOf } from "../../app-context.ts";
+import { poolOf } from "../../app-context.ts";
 import { readJsonBody } from "../../http/read-json-body.ts";
 import { jsonError } from "../../http/json-error.ts";
 import { validationError } from "../../http/validation-error.ts";
 import { collectOutput, jobFailureResponse, startJob } from "../../jobs/start-job.ts";
-import { erc1271Verifier } from "../../payments/contract-signature.ts";
-import { createFacilitator } from "../../payments/facilitator/create-facilitator.ts";
-import { handlePaidCall, handleUnpaidCall, type PaidCall } from "../../payments/paid-call.ts";
+import { jobOptions, servePaidCall } from "../paid-route.ts";
 import { chatCompletion } from "./completion-body.ts";
 import { completionStream } from "./completion-stream.ts";
 import { ChatCompletionRequestSchema, ChatCompletionResponseSchema } from "./request-schema.ts";
@@ -33,12 +31,7 @@ export async function chatCompletionsRoute(c: Context<AppEnv>, { paid = true }: 
   const includeUsage = parsed.data.stream_options?.include_usage === true;
   const url = new URL(c.req.url);
 
-  const call: PaidCall = {
-    request: c.req.raw,
-    config,
-    ledger: ledgerOf(c.env),
-    facilitator: createFacilitator(config, c.env),
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  return servePaidCall(c, {
     service: "chat.completions",
     price: plan.price,
     resource: paidResource({
@@ -50,13 +43,8 @@ export async function chatCompletionsRoute(c: Context<AppEnv>, { paid = true }: 
       exampleBody: { model: plan.model, messages: [{ role: "user", content: "Hello!" }], max_tokens: 64 },
       exampleOutput: chatCompletion({ id: "chatcmpl-example", created: 0, model: plan.model, content: "Hello! How can I help?", doneReason: "stop", metrics: { prompt_eval_count: 9, eval_count: 7, total_duration: 0, load_duration: 0, prompt_eval_duration: 0, eval_duration: 0 } }),
     }),
-    ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
-    run: async ({ timeoutMs, signal }) => {
-      const started = await startJob(poolOf(c.env), plan.job, {
-        timeoutMs,
-        signal: AbortSignal.any([c.req.raw.signal, signal]),
-        waitUntil: (p) => c.executionCtx.waitUntil(p),
-      });
+    run: async (options) => {
+      const started = await startJob(poolOf(c.env), plan.job, jobOptions(c, options));
       if (!started.ok) return { ok: false, response: jobFailureResponse(started.failure, { model: plan.model }) };
       const id = `chatcmpl-${started.jobId}`;
       const created = Math.floor(Date.now() / 1000);
@@ -93,6 +81,5 @@ export async function chatCompletionsRoute(c: Context<AppEnv>, { paid = true }: 
         },
       };
     },
-  };
-  return paid ? handlePaidCall(call) : handleUnpaidCall(call);
+  }, { paid });
 }

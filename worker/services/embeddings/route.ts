@@ -1,15 +1,13 @@
 import type { Context } from "hono";
 import { normalizeModelName } from "../../../protocol/models.ts";
-import { ledgerOf, poolOf, type AppEnv } from "../../app-context.ts";
+import { poolOf, type AppEnv } from "../../app-context.ts";
 import { paidResource } from "../../discovery/paid-resource.ts";
 import { jsonSchemaOf } from "../../discovery/json-schemas.ts";
 import { jsonError } from "../../http/json-error.ts";
 import { readJsonBody } from "../../http/read-json-body.ts";
 import { validationError } from "../../http/validation-error.ts";
 import { collectOutput, jobFailureResponse, startJob } from "../../jobs/start-job.ts";
-import { erc1271Verifier } from "../../payments/contract-signature.ts";
-import { createFacilitator } from "../../payments/facilitator/create-facilitator.ts";
-import { handlePaidCall, handleUnpaidCall, type PaidCall } from "../../payments/paid-call.ts";
+import { jobOptions, servePaidCall } from "../paid-route.ts";
 import { embeddingsBody } from "./embeddings-body.ts";
 import { embeddingsPrice } from "./price.ts";
 import { EmbeddingsRequestSchema, EmbeddingsResponseSchema } from "./request-schema.ts";
@@ -31,12 +29,7 @@ export async function embeddingsRoute(c: Context<AppEnv>, { paid = true }: { pai
   const inputs = typeof request.input === "string" ? [request.input] : request.input;
   const url = new URL(c.req.url);
 
-  const call: PaidCall = {
-    request: c.req.raw,
-    config,
-    ledger: ledgerOf(c.env),
-    facilitator: createFacilitator(config, c.env),
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  return servePaidCall(c, {
     service: "embeddings",
     price: embeddingsPrice(inputs, config.embeddings),
     resource: paidResource({
@@ -48,10 +41,9 @@ export async function embeddingsRoute(c: Context<AppEnv>, { paid = true }: { pai
       exampleBody: { model, input: "hello" },
       exampleOutput: { object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, -0.2] }], model, usage: { prompt_tokens: 1, total_tokens: 1 } },
     }),
-    ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
-    run: async ({ timeoutMs, signal }) => {
+    run: async (options) => {
       const job = { kind: "embed" as const, model, input: inputs, ...(request.dimensions ? { dimensions: request.dimensions } : {}) };
-      const started = await startJob(poolOf(c.env), job, { timeoutMs, signal: AbortSignal.any([c.req.raw.signal, signal]), waitUntil: (p) => c.executionCtx.waitUntil(p) });
+      const started = await startJob(poolOf(c.env), job, jobOptions(c, options));
       if (!started.ok) return { ok: false, response: jobFailureResponse(started.failure, { model }) };
       const collected = await collectOutput(started);
       if (!collected.ok) return { ok: false, response: jobFailureResponse(collected.failure, { model }) };
@@ -72,6 +64,5 @@ export async function embeddingsRoute(c: Context<AppEnv>, { paid = true }: { pai
         },
       };
     },
-  };
-  return paid ? handlePaidCall(call) : handleUnpaidCall(call);
+  }, { paid });
 }
