@@ -27,6 +27,18 @@ export interface Edge {
  * Durable Object storage, so several can run side by side.
  */
 export async function startEdge(options: EdgeOptions): Promise<Edge> {
+  // A free port can be taken by a parallel test file between our probe and wrangler's bind: retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEdgeOnce(options);
+    } catch (error) {
+      const portRace = error instanceof Error && /Address already in use/.test(error.message);
+      if (!portRace || options.port !== undefined || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startEdgeOnce(options: EdgeOptions): Promise<Edge> {
   const port = options.port ?? (await freePort());
   const inspectorPort = await freePort();
   const workDir = mkdtempSync(join(tmpdir(), "edge402-edge-"));

@@ -91,11 +91,12 @@ describe("RunnerPool jobs", () => {
     if (!dispatched.ok) throw new Error(dispatched.message);
     const job = await client.expect("job");
     client.send({ type: "chunk", id: job.id, seq: 0, content: "partial" });
-    const events = collect(dispatched.events);
+    const events = readJobEvents(dispatched.events);
+    expect((await events.next()).value).toEqual({ type: "delta", content: "partial" }); // the job is under way
     client.close();
-    const got = await events;
-    expect(got[0]).toEqual({ type: "delta", content: "partial" });
-    expect(got.at(-1)).toMatchObject({ type: "error", code: "runner_disconnected" });
+    const rest: JobEvent[] = [];
+    for await (const event of events) rest.push(event);
+    expect(rest).toEqual([{ type: "error", code: "runner_disconnected", message: expect.stringContaining("runner disconnected mid-job") }]);
   });
 
   it("passes a runner's typed error through", async () => {
