@@ -31,7 +31,7 @@ export function paidResourceFor(offer: ServiceOffer, origin: string): PaidResour
   return paidResource(describeOffer(offer, origin));
 }
 
-export function describeOffer(offer: ServiceOffer, origin: string): ResourceDescription {
+function describeOffer(offer: ServiceOffer, origin: string): ResourceDescription {
   const { definition } = offer;
   return {
     url: `${origin}/v1/${definition.id}`,

@@ -135,7 +135,12 @@ async function settleAndDeliver(
   const release = async () => {
     if (released) return;
     released = true;
-    await call.ledger.release(nonceKey);
+    try {
+      await call.ledger.release(nonceKey);
+    } catch (error) {
+      // The agent still gets the real reason; the reservation's lease frees the nonce later.
+      console.error(`nonce release failed (the lease will expire it): ${error instanceof Error ? error.message : String(error)}`);
+    }
   };
 
   const requirements = extracted.kind === "v1" && terms.v1 ? terms.v1 : terms.v2;

@@ -2,7 +2,10 @@ import { nowNs } from "./clock.ts";
 import { runGeneration, type Outcome } from "./generation.ts";
 import { JSON_CONTENT_TYPE, sendError } from "./http-io.ts";
 import type { InstalledModel } from "./model-catalog.ts";
-import { chooseContent, invalidFormatMessage, planReply, thinkingText, type OutputFormat, type OutputToken } from "./reply-plan.ts";
+import { chooseContent, invalidFormatMessage, planReply, readFormat, thinkingText, type OutputFormat, type OutputToken } from "./reply-plan.ts";
+import type { KeepAliveMs, Think } from "./api-requests.ts";
+import { wantsThinking } from "./capability-checks.ts";
+import type { RunOptions } from "./model-options.ts";
 import type { Endpoint } from "./response-chunks.ts";
 import type { RouteContext } from "./route-context.ts";
 import { SERVER_BUSY } from "./slot-scheduler.ts";
@@ -27,6 +30,28 @@ export interface CompletionJob {
   /** The body as the client sent it, for scripted content functions. */
   rawRequest: unknown;
   context: ((output: ReadonlyArray<OutputToken>) => number[]) | undefined;
+}
+
+/** What chat and generate requests share, read the same way from both. */
+export interface CompletionRequestCommon {
+  stream?: boolean;
+  keep_alive?: KeepAliveMs;
+  format?: unknown;
+  think?: Think;
+}
+
+/** The CompletionJob fields that chat and generate derive identically from their request. */
+export function commonCompletionFields(req: CompletionRequestCommon, model: InstalledModel, options: RunOptions) {
+  return {
+    model,
+    stream: req.stream ?? true,
+    keepAliveMs: req.keep_alive,
+    numCtx: options.numCtx,
+    numPredict: options.numPredict,
+    stop: options.stop,
+    format: readFormat(req.format),
+    thinking: model.capabilities.includes("thinking") && (req.think === undefined || wantsThinking(req.think)),
+  };
 }
 
 const OUTCOME_COUNTER: Record<Outcome, keyof StandinStats> = {

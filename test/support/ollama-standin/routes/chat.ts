@@ -1,10 +1,9 @@
 import { CHAT_REQUEST, decodeRequest, type ChatMessage, type ChatRequest } from "../api-requests.ts";
-import { checkCapabilities, checkImages, checkThinking, wantsThinking, type Needed } from "../capability-checks.ts";
-import { runCompletion } from "../completion.ts";
+import { checkCapabilities, checkImages, checkThinking, type Needed } from "../capability-checks.ts";
+import { commonCompletionFields, runCompletion } from "../completion.ts";
 import { sendError, sendJson } from "../http-io.ts";
 import { readOptions } from "../model-options.ts";
 import { chatPromptTokens } from "../prompt-tokens.ts";
-import { readFormat } from "../reply-plan.ts";
 import { loadResponse } from "../response-chunks.ts";
 import type { RouteContext } from "../route-context.ts";
 
@@ -53,14 +52,7 @@ export async function handleChat(ctx: RouteContext): Promise<void> {
   await runCompletion(ctx, {
     endpoint: "chat",
     requestModel,
-    model,
-    stream: req.stream ?? true,
-    keepAliveMs: req.keep_alive,
-    numCtx: options.options.numCtx,
-    numPredict: options.options.numPredict,
-    stop: options.options.stop,
-    format: readFormat(req.format),
-    thinking: model.capabilities.includes("thinking") && (req.think === undefined || wantsThinking(req.think)),
+    ...commonCompletionFields(req, model, options.options),
     promptEvalCount: chatPromptTokens({ family: model.family, messages: promptMessages, tools: req.tools ?? [] }) + imageCheck.promptTokens,
     lastUserText: lastUser?.content ?? "",
     rawRequest: decoded.raw,

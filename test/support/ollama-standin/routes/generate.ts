@@ -1,10 +1,10 @@
 import { decodeRequest, GENERATE_REQUEST, type GenerateRequest } from "../api-requests.ts";
-import { checkCapabilities, checkImages, checkThinking, wantsThinking, type Needed } from "../capability-checks.ts";
-import { runCompletion } from "../completion.ts";
+import { checkCapabilities, checkImages, checkThinking, type Needed } from "../capability-checks.ts";
+import { commonCompletionFields, runCompletion } from "../completion.ts";
 import { sendError, sendJson } from "../http-io.ts";
 import { readOptions } from "../model-options.ts";
 import { generatePromptTokens } from "../prompt-tokens.ts";
-import { readFormat, type OutputToken } from "../reply-plan.ts";
+import type { OutputToken } from "../reply-plan.ts";
 import { loadResponse } from "../response-chunks.ts";
 import type { RouteContext } from "../route-context.ts";
 import { tokenId } from "../tokenizer.ts";
@@ -59,14 +59,7 @@ export async function handleGenerate(ctx: RouteContext): Promise<void> {
   await runCompletion(ctx, {
     endpoint: "generate",
     requestModel,
-    model,
-    stream: req.stream ?? true,
-    keepAliveMs: req.keep_alive,
-    numCtx: options.options.numCtx,
-    numPredict: options.options.numPredict,
-    stop: options.options.stop,
-    format: readFormat(req.format),
-    thinking: model.capabilities.includes("thinking") && (req.think === undefined || wantsThinking(req.think)),
+    ...commonCompletionFields(req, model, options.options),
     promptEvalCount,
     lastUserText: prompt,
     rawRequest: decoded.raw,
