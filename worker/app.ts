@@ -8,6 +8,7 @@ import { adminPaymentsRoute } from "./routes/admin-payments.ts";
 import { chatCompletionsRoute } from "./services/chat-completions/route.ts";
 import { catalogServiceRoute } from "./services/catalog/route.ts";
 import { embeddingsRoute } from "./services/embeddings/route.ts";
+import { mcpRoute } from "./mcp/mcp-route.ts";
 import { indexPage } from "./discovery/index-page.ts";
 import { openApiDocument } from "./discovery/openapi.ts";
 import { wellKnownX402 } from "./discovery/well-known.ts";
@@ -60,6 +61,9 @@ export function createApp() {
       return offer && guard(c) ? catalogServiceRoute(c, offer, { paid }) : notFound();
     });
   }
+
+  // MCP agents: the catalog services as paid tools (x402 in `_meta`), same payment core.
+  app.on(["GET", "POST", "DELETE"], "/mcp", mcpRoute);
 
   app.use("/admin/*", adminAuth());
   app.get("/admin/payments", adminPaymentsRoute);

@@ -1,14 +1,12 @@
 import type { SettleResponse } from "@x402/core/types";
 import type { EdgeConfig } from "../config/edge-config.ts";
-import { jsonError } from "../http/json-error.ts";
+import { ServerTiming } from "../http/server-timing.ts";
 import type { Facilitator, SettleOutcome } from "./facilitator/facilitator.ts";
-import { extractPayment } from "./payment-header.ts";
 import { nonceKeyText, type PaymentLedger } from "./payment-ledger.ts";
 import { PaymentReason, type PaymentRefusal } from "./reasons.ts";
-import { ServerTiming } from "../http/server-timing.ts";
-import { buildPaymentTerms, type PaidResource } from "./requirements.ts";
-import { verifyExactPayment, type VerifyContext } from "./verify-exact.ts";
-import { paymentRequiredResponse, receiptHeaders, settlementFailedResponse } from "./x402-responses.ts";
+import { buildPaymentTerms, type PaidResource, type PaymentTerms } from "./requirements.ts";
+import type { SubmittedPayment } from "./submitted-payment.ts";
+import { verifyExactPayment, type VerifiedPayment, type VerifyContext } from "./verify-exact.ts";
 
 /** Time kept between the end of a job and the payment's validBefore, for settlement to land. */
 const SETTLEMENT_MARGIN_MS = 15_000;
@@ -19,16 +17,23 @@ export interface JobUsage {
   completionTokens: number;
 }
 
+/** What a delivered result carries back to its transport: the receipt and where the time went. */
+export interface Settlement {
+  receipt: SettleResponse;
+  serverTiming: string;
+}
+
 /**
- * What a service produced. `ok: false` means nothing billable happened (the nonce is released and
- * the response goes out as is). `ok: true` means a result is ready to deliver — whole, or a stream
- * whose first chunk has already arrived — and is delivered only once settlement succeeded.
+ * What a service produced, in its transport's terms `T` (an HTTP Response, an MCP tool result).
+ * `ok: false` means nothing billable happened: the nonce is released and `failure` goes out as is.
+ * `ok: true` means a result is ready — whole, or a stream whose first chunk has already arrived — and
+ * is delivered only once settlement succeeded.
  */
-export type JobOutcome =
-  | { ok: false; response: Response }
+export type JobOutcome<T> =
+  | { ok: false; failure: T }
   | {
       ok: true;
-      deliver(receipt: Headers): Response;
+      deliver(settlement: Settlement): T;
       /** Settlement failed: stop the job (a stream still running on a runner) and drop the result. */
       abandon(): void;
       model: string | null;
@@ -38,8 +43,9 @@ export type JobOutcome =
       streamUsage?: Promise<JobUsage | null>;
     };
 
-export interface PaidCall {
-  request: Request;
+/** One paid call, as the payment core sees it: no HTTP, no MCP — a payment, a price, a job. */
+export interface PaidCall<T> {
+  payment: SubmittedPayment;
   config: EdgeConfig;
   ledger: DurableObjectStub<PaymentLedger>;
   facilitator: Facilitator;
@@ -53,41 +59,53 @@ export interface PaidCall {
    * Runs the job; `timeoutMs` already accounts for the payment's remaining validity, and `signal`
    * aborts when the payment turns out not to be settleable (the job is then cancelled on its runner).
    */
-  run(options: { timeoutMs: number; signal: AbortSignal }): Promise<JobOutcome>;
+  run(options: { timeoutMs: number; signal: AbortSignal }): Promise<JobOutcome<T>>;
 }
 
+/** How a paid call ended; each transport renders these in its own terms (402 / tool result …). */
+export type PaidCallResult<T> =
+  /** No payment, or one refused before or alongside the job: nothing ran to completion, nothing charged. */
+  | { kind: "payment_required"; terms: PaymentTerms; refusal: PaymentRefusal }
+  /** The job produced a result but settlement failed: the result is withheld. */
+  | { kind: "settlement_failed"; terms: PaymentTerms; refusal: PaymentRefusal; receipt: SettleResponse }
+  /** The job failed (no runner, model error, timeout …): nothing charged. */
+  | { kind: "job_failed"; failure: T }
+  /** The job threw: a defect, logged; nothing charged. */
+  | { kind: "internal_error" }
+  | { kind: "delivered"; result: T };
+
 /**
- * The payment core, independent of HTTP framework and of the service sold:
- * 402 → verify locally → reserve the nonce → run → settle → record → deliver with the receipt.
+ * The payment core, independent of transport and of the service sold:
+ * verify locally → reserve the nonce → run (chain preflight alongside) → settle → record → deliver.
  * Every path after the reservation either settles or releases the nonce; nothing is charged for a
  * result that is not delivered.
  */
-export async function handlePaidCall(call: PaidCall): Promise<Response> {
-  const { config } = call;
+export async function runPaidCall<T>(call: PaidCall<T>): Promise<PaidCallResult<T>> {
+  const { config, payment: submitted } = call;
   const terms = buildPaymentTerms(config.payment, call.price, call.resource);
-  const extracted = extractPayment(call.request.headers);
-  if (extracted.kind === "none") {
-    return paymentRequiredResponse(terms, { reason: PaymentReason.paymentRequired, message: `pay ${call.price} base units of ${config.payment.asset} to use this resource` });
+  const refuse = (refusal: PaymentRefusal): PaidCallResult<T> => ({ kind: "payment_required", terms, refusal });
+  if (submitted.kind === "none") {
+    return refuse({ reason: PaymentReason.paymentRequired, message: `pay ${call.price} base units of ${config.payment.asset} to use this resource` });
   }
-  if (extracted.kind === "invalid") return paymentRequiredResponse(terms, extracted.refusal);
+  if (submitted.kind === "invalid") return refuse(submitted.refusal);
 
   const timing = new ServerTiming();
   const nowMs = Date.now();
-  const verdict = await verifyExactPayment(extracted.payload, {
+  const verdict = await verifyExactPayment(submitted.payload, {
     config: config.payment,
     terms,
     nowSeconds: Math.floor(nowMs / 1000),
     ...(call.isValidContractSignature ? { isValidContractSignature: call.isValidContractSignature } : {}),
   });
   timing.mark("verify");
-  if (!verdict.ok) return paymentRequiredResponse(terms, verdict.refusal);
+  if (!verdict.ok) return refuse(verdict.refusal);
   const payment = verdict.payment;
 
   // The job must end early enough for settlement to land before the authorization expires.
   const windowMs = payment.validBefore * 1000 - nowMs - SETTLEMENT_MARGIN_MS;
   const timeoutMs = Math.min(config.jobTimeoutMs, windowMs);
   if (windowMs < MIN_JOB_TIME_MS) {
-    return paymentRequiredResponse(terms, {
+    return refuse({
       reason: PaymentReason.validBefore,
       message: `authorization expires too soon to run the job and settle; sign one valid for at least ${Math.ceil((MIN_JOB_TIME_MS + SETTLEMENT_MARGIN_MS) / 1000)}s`,
     });
@@ -100,37 +118,28 @@ export async function handlePaidCall(call: PaidCall): Promise<Response> {
     leaseMs: timeoutMs + 2 * SETTLEMENT_MARGIN_MS,
   });
   timing.mark("reserve");
-  if (!reservation.ok) return paymentRequiredResponse(terms, refusalForReservation(reservation.state));
+  if (!reservation.ok) return refuse(refusalForReservation(reservation.state));
 
   // From here on the work must finish even if the client goes away mid-way, so that the nonce is
   // released or the settlement recorded: run it under waitUntil and await the same promise.
-  const work = settleAndDeliver(call, { terms, extracted, payment, nonceKey, timeoutMs, timing });
+  const work = settleAndDeliver(call, { terms, submitted, payment, nonceKey, timeoutMs, timing });
   call.waitUntil(work.catch(() => {}));
   return work;
 }
 
-/**
- * The same job path without payment, for the benchmark that measures what payment handling adds.
- * Only reachable when BENCH_ROUTES is on, which the config allows on the local chain only.
- */
-export async function handleUnpaidCall(call: PaidCall): Promise<Response> {
-  const outcome = await call.run({ timeoutMs: call.config.jobTimeoutMs, signal: new AbortController().signal });
-  return outcome.ok ? outcome.deliver(new Headers({ "Cache-Control": "no-store" })) : outcome.response;
+interface VerifiedCall {
+  terms: PaymentTerms;
+  submitted: Extract<SubmittedPayment, { kind: "v1" | "v2" }>;
+  payment: VerifiedPayment;
+  nonceKey: string;
+  timeoutMs: number;
+  timing: ServerTiming;
 }
 
-async function settleAndDeliver(
-  call: PaidCall,
-  state: {
-    terms: ReturnType<typeof buildPaymentTerms>;
-    extracted: Extract<ReturnType<typeof extractPayment>, { kind: "v1" | "v2" }>;
-    payment: Extract<Awaited<ReturnType<typeof verifyExactPayment>>, { ok: true }>["payment"];
-    nonceKey: string;
-    timeoutMs: number;
-    timing: ServerTiming;
-  },
-): Promise<Response> {
-  const { terms, extracted, payment, nonceKey, timing } = state;
-  const network = extracted.kind === "v1" && terms.v1 ? terms.v1.network : terms.v2.network;
+async function settleAndDeliver<T>(call: PaidCall<T>, state: VerifiedCall): Promise<PaidCallResult<T>> {
+  const { terms, submitted, payment, nonceKey, timing } = state;
+  const requirements = submitted.kind === "v1" && terms.v1 ? terms.v1 : terms.v2;
+  const network = requirements.network;
   let released = false;
   const release = async () => {
     if (released) return;
@@ -143,21 +152,20 @@ async function settleAndDeliver(
     }
   };
 
-  const requirements = extracted.kind === "v1" && terms.v1 ? terms.v1 : terms.v2;
-  const settleRequest = { payment, paymentPayload: extracted.payload, paymentRequirements: requirements };
+  const settleRequest = { payment, paymentPayload: submitted.payload, paymentRequirements: requirements };
 
   // The chain check runs alongside the job instead of before it; if it fails, the job is cancelled.
   const unsettleable = new AbortController();
   const preflight = checkSettleable(call, settleRequest, nonceKey);
   void preflight.then((verdict) => verdict && unsettleable.abort());
 
-  let outcome: JobOutcome;
+  let outcome: JobOutcome<T>;
   try {
     outcome = await call.run({ timeoutMs: state.timeoutMs, signal: unsettleable.signal });
   } catch (error) {
     await release();
     console.error(`paid call ${call.service} failed before a result: ${error instanceof Error ? error.stack : String(error)}`);
-    return jsonError(500, "internal_error", "the job failed unexpectedly; nothing was charged");
+    return { kind: "internal_error" };
   }
   timing.mark("job");
   const refusal = await preflight;
@@ -165,11 +173,11 @@ async function settleAndDeliver(
   if (refusal) {
     if (outcome.ok) outcome.abandon();
     await release();
-    return paymentRequiredResponse(terms, refusal);
+    return { kind: "payment_required", terms, refusal };
   }
   if (!outcome.ok) {
     await release();
-    return outcome.response;
+    return { kind: "job_failed", failure: outcome.failure };
   }
 
   let settled: SettleOutcome;
@@ -190,7 +198,7 @@ async function settleAndDeliver(
     outcome.abandon();
     if (settled.outcomeUnknown) await call.ledger.markPending(nonceKey, settled.transaction ?? "unknown");
     else await release();
-    const failure: SettleResponse = {
+    const receipt: SettleResponse = {
       success: false,
       errorReason: settled.reason,
       errorMessage: settled.message,
@@ -198,7 +206,7 @@ async function settleAndDeliver(
       transaction: settled.transaction ?? "",
       network,
     };
-    return settlementFailedResponse(terms, extracted.header, failure);
+    return { kind: "settlement_failed", terms, refusal: { reason: settled.reason, message: settled.message }, receipt };
   }
 
   try {
@@ -232,9 +240,7 @@ async function settleAndDeliver(
 
   timing.mark("record");
   const receipt: SettleResponse = { success: true, transaction: settled.transaction, network, payer: settled.payer };
-  const headers = receiptHeaders(extracted.header, receipt);
-  headers.set("Server-Timing", timing.header());
-  return outcome.deliver(headers);
+  return { kind: "delivered", result: outcome.deliver({ receipt, serverTiming: timing.header() }) };
 }
 
 /**
@@ -242,7 +248,7 @@ async function settleAndDeliver(
  * "no", or more payments in flight than the payer's balance covers); null otherwise — including when
  * the check itself could not run, in which case settlement has the last word.
  */
-async function checkSettleable(call: PaidCall, request: Parameters<Facilitator["preflight"]>[0], nonceKey: string): Promise<PaymentRefusal | null> {
+async function checkSettleable(call: PaidCall<unknown>, request: Parameters<Facilitator["preflight"]>[0], nonceKey: string): Promise<PaymentRefusal | null> {
   try {
     const outcome = await call.facilitator.preflight(request);
     if (!outcome.ok) return outcome.definitive ? { reason: outcome.reason, message: outcome.message } : null;

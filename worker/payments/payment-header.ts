@@ -1,6 +1,7 @@
 import { isStrictBase64 } from "../../protocol/base64.ts";
 import { PaymentReason, type PaymentRefusal } from "./reasons.ts";
-import { PaymentPayloadV1Schema, PaymentPayloadV2Schema, type PaymentPayloadV1, type PaymentPayloadV2 } from "./wire.ts";
+import { parsePaymentPayload } from "./submitted-payment.ts";
+import type { PaymentPayloadV1, PaymentPayloadV2 } from "./wire.ts";
 
 export const PAYMENT_SIGNATURE_HEADER = "PAYMENT-SIGNATURE";
 export const X_PAYMENT_HEADER = "X-PAYMENT";
@@ -38,19 +39,5 @@ export function extractPayment(headers: Headers): ExtractedPayment {
   } catch {
     return invalid(PaymentReason.invalidPayload, `${header} header is not base64-encoded JSON`);
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    return invalid(PaymentReason.invalidPayload, `${header} header must encode a JSON object`);
-  }
-  const version = (json as { x402Version?: unknown }).x402Version;
-  if (version !== 1 && version !== 2) {
-    return invalid(PaymentReason.invalidVersion, `x402Version must be 1 or 2, got ${JSON.stringify(version ?? null).slice(0, 20)}`);
-  }
-  const parsed = version === 2 ? PaymentPayloadV2Schema.safeParse(json) : PaymentPayloadV1Schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return invalid(PaymentReason.invalidPayload, `payment payload ${issue?.path.join(".") || ""}: ${issue?.message ?? "invalid"}`);
-  }
-  return parsed.data.x402Version === 2
-    ? { kind: "v2", header, payload: parsed.data }
-    : { kind: "v1", header, payload: parsed.data as PaymentPayloadV1 };
+  return { ...parsePaymentPayload(json, `${header} header`), header };
 }

@@ -1,17 +1,16 @@
 import type { Context } from "hono";
-import { inspectImageInput } from "../../../protocol/image-input.ts";
 import { poolOf, type AppEnv } from "../../app-context.ts";
 import type { ServiceOffer } from "../../config/services-config.ts";
 import { paidResourceFor } from "../../discovery/paid-resource.ts";
 import { jsonError } from "../../http/json-error.ts";
 import { readJsonBody } from "../../http/read-json-body.ts";
-import { validationError } from "../../http/validation-error.ts";
 import { jobFailureResponse } from "../../jobs/start-job.ts";
 import { jobOptions, servePaidCall } from "../paid-route.ts";
+import { prepareCatalogInput } from "./catalog-input.ts";
 import { runStructured } from "./run-structured.ts";
 
 /** JSON bodies carry images as base64 (4/3 of the bytes) plus a little text. */
-const bodyLimit = (imageBytes: number) => Math.ceil((imageBytes * 4) / 3) + 64 * 1024;
+export const catalogBodyLimit = (imageBytes: number) => Math.ceil((imageBytes * 4) / 3) + 64 * 1024;
 
 /**
  * POST /v1/<service> for every catalog service: the body and any image are validated before a price
@@ -20,18 +19,11 @@ const bodyLimit = (imageBytes: number) => Math.ceil((imageBytes * 4) / 3) + 64 *
 export async function catalogServiceRoute(c: Context<AppEnv>, offer: ServiceOffer, { paid = true }: { paid?: boolean } = {}): Promise<Response> {
   const config = c.var.config;
   const { definition } = offer;
-  const body = await readJsonBody(c.req.raw, bodyLimit(config.imageLimits.maxBytes));
+  const body = await readJsonBody(c.req.raw, catalogBodyLimit(config.imageLimits.maxBytes));
   if (!body.ok) return body.response;
-  const parsed = definition.input.safeParse(body.value);
-  if (!parsed.success) return validationError(parsed.error);
-  const input = parsed.data as Record<string, unknown>;
-
-  let image: string | null = null;
-  if (definition.imageField) {
-    const inspected = inspectImageInput(String(input[definition.imageField]), config.imageLimits);
-    if (!inspected.ok) return jsonError(inspected.status, inspected.code, `${definition.imageField}: ${inspected.message}`);
-    image = inspected.base64;
-  }
+  const prepared = prepareCatalogInput(offer, body.value, { imageLimits: config.imageLimits, inputName: "body" });
+  if (!prepared.ok) return jsonError(prepared.status, prepared.code, prepared.message, prepared.issues ? { issues: prepared.issues } : undefined);
+  const { input, image } = prepared;
 
   return servePaidCall(c, {
     service: definition.id,

@@ -1,0 +1,232 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { PaymentRequired } from "@x402/core/types";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PayingMcpClient } from "../../client/mcp/paying-mcp-client.ts";
+import { paymentRequiredOf, receiptOf } from "../../client/mcp/payment-required.ts";
+import { SEED_SERVICES, serviceById } from "../../protocol/catalog/catalog.ts";
+import { jsonSchemaOf } from "../../worker/discovery/json-schemas.ts";
+import { formatUsdc } from "../../worker/discovery/usdc.ts";
+import { transferEvents, usdcBalanceOf } from "../support/chain/usdc.ts";
+import { MODEL_OUTPUT_FOR_EXAMPLE } from "../support/catalog-model-outputs.ts";
+import { startTestStack, type TestStack } from "../support/test-stack.ts";
+import { encodePayment, paymentV2 } from "../support/x402-payments.ts";
+
+// x402 over MCP, end to end: the MCP SDK's own client against POST /mcp on wrangler dev, paying with
+// USDC on anvil, jobs on a real runner process and the Ollama stand-in.
+const sentiment = serviceById("sentiment")!;
+const SENTIMENT_ARGS = sentiment.example.input as Record<string, unknown>;
+
+let stack: TestStack;
+let raw: Client;
+let paying: PayingMcpClient;
+
+beforeAll(async () => {
+  stack = await startTestStack({ runners: 1 });
+  raw = new Client({ name: "edge402-e2e", version: "0" });
+  await raw.connect(new StreamableHTTPClientTransport(new URL(`${stack.edge.url}/mcp`)));
+  paying = await PayingMcpClient.connect({ url: `${stack.edge.url}/mcp`, account: payer(), maxPrice: 50_000n });
+});
+afterAll(async () => {
+  await Promise.allSettled([raw?.close(), paying?.close()]);
+  await stack?.stop();
+});
+
+const payer = () => stack.chain.accounts.payers[0];
+const balance = (address = payer().address) => usdcBalanceOf(stack.chain.rpcUrl, stack.usdc, address);
+const call = async (name: string, args: Record<string, unknown>, meta?: Record<string, unknown>) =>
+  (await raw.callTool({ name, arguments: args, ...(meta ? { _meta: meta } : {}) })) as CallToolResult;
+const scriptSentiment = () => stack.standin.script({ content: JSON.stringify(MODEL_OUTPUT_FOR_EXAMPLE.sentiment), times: 1 });
+
+async function unpaidTerms(name = "sentiment", args = SENTIMENT_ARGS): Promise<PaymentRequired> {
+  const required = paymentRequiredOf(await call(name, args));
+  if (!required) throw new Error("expected PaymentRequired");
+  return required;
+}
+
+async function ledgerTxHashes(): Promise<string[]> {
+  const response = await stack.admin("/admin/payments?limit=500");
+  const body = (await response.json()) as { payments: Array<{ txHash: string }> };
+  return body.payments.map((p) => p.txHash);
+}
+
+describe("tools/list", () => {
+  it("lists every catalog service as a tool with its input schema and its price in the description and _meta", async () => {
+    const tools = await paying.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(SEED_SERVICES.map((s) => s.id).sort());
+    for (const tool of tools) {
+      const service = serviceById(tool.name)!;
+      expect(tool.inputSchema).toEqual(jsonSchemaOf(service.input, "input"));
+      expect(tool.outputSchema).toBeUndefined(); // see worker/mcp/tool-catalog.ts: it would break unpaid calls
+      expect(tool._meta?.["edge402/outputSchema"]).toEqual(jsonSchemaOf(service.output));
+      expect(tool.description).toContain(`${formatUsdc(service.defaultPrice)} USDC per call`);
+      const price = tool._meta?.["edge402/price"] as { amount: string; network: string };
+      expect(price).toMatchObject({ amount: service.defaultPrice.toString(), network: stack.network });
+      const accepts = tool._meta?.["edge402/accepts"] as Array<{ amount: string; payTo: string }>;
+      expect(accepts[0]).toMatchObject({ amount: service.defaultPrice.toString(), payTo: stack.payTo });
+    }
+  });
+
+  it("a client that listed the tools still reads an unpaid call's PaymentRequired (the SDK checks outputSchema even on errors)", async () => {
+    const client = new Client({ name: "lists-first", version: "0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${stack.edge.url}/mcp`)));
+    try {
+      await client.listTools();
+      const result = (await client.callTool({ name: "sentiment", arguments: SENTIMENT_ARGS })) as CallToolResult;
+      expect(paymentRequiredOf(result)?.accepts[0]?.amount).toBe(sentiment.defaultPrice.toString());
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("is free: listing moves no money and runs no job", async () => {
+    const before = await balance();
+    const requests = stack.standin.stats().requests;
+    await paying.listTools();
+    expect(await balance()).toBe(before);
+    expect(stack.standin.stats().requests).toBe(requests);
+  });
+});
+
+describe("a paid tool call", () => {
+  it("unpaid: PaymentRequired in structuredContent and, identically, in content[0].text, with nothing run", async () => {
+    const requests = stack.standin.stats().requests;
+    const result = await call("sentiment", SENTIMENT_ARGS);
+    expect(result.isError).toBe(true);
+    const structured = result.structuredContent as PaymentRequired & { message: string };
+    expect(structured).toMatchObject({
+      x402Version: 2,
+      error: "payment_required",
+      resource: { url: "mcp://tool/sentiment" },
+      accepts: [{ scheme: "exact", network: stack.network, amount: sentiment.defaultPrice.toString(), asset: stack.usdc, payTo: stack.payTo }],
+    });
+    expect(result.content[0]).toEqual({ type: "text", text: JSON.stringify(structured) });
+    expect(stack.standin.stats().requests).toBe(requests);
+  });
+
+  it("paid: the result, its receipt in _meta, the balance down by exactly the price, one ledger row for the transfer", async () => {
+    scriptSentiment();
+    const before = await balance();
+    const payToBefore = await balance(stack.payTo);
+    const outcome = await paying.callTool("sentiment", SENTIMENT_ARGS);
+    if (outcome.status !== "ok") throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+    expect(outcome.result.structuredContent).toEqual(sentiment.example.output);
+    expect(JSON.parse((outcome.result.content[0] as { text: string }).text)).toEqual(sentiment.example.output);
+    expect(outcome.receipt).toMatchObject({ success: true, network: stack.network, payer: payer().address });
+    expect(outcome.paid).toBe(sentiment.defaultPrice);
+    expect(await balance()).toBe(before - sentiment.defaultPrice);
+    expect(await balance(stack.payTo)).toBe(payToBefore + sentiment.defaultPrice);
+    const transfers = await transferEvents(stack.chain.rpcUrl, stack.usdc, { from: payer().address, to: stack.payTo });
+    const transfer = transfers.find((t) => t.txHash === outcome.receipt!.transaction);
+    expect(transfer?.value).toBe(sentiment.defaultPrice);
+    expect(await ledgerTxHashes()).toContain(outcome.receipt!.transaction);
+  });
+
+  it("refuses a replayed _meta payment: the same authorization buys one result", async () => {
+    const payload = await paymentV2(await unpaidTerms(), stack.chain.chainId, payer());
+    scriptSentiment();
+    const first = await call("sentiment", SENTIMENT_ARGS, { "x402/payment": payload });
+    expect(first.isError).toBeFalsy();
+    const before = await balance();
+    const requests = stack.standin.stats().requests;
+    const replay = await call("sentiment", SENTIMENT_ARGS, { "x402/payment": payload });
+    expect(paymentRequiredOf(replay)?.error).toBe("invalid_exact_evm_nonce_already_used");
+    expect(await balance()).toBe(before);
+    expect(stack.standin.stats().requests).toBe(requests);
+  });
+
+  it("HTTP and MCP share one nonce space: a payment spent over HTTP is refused over MCP", async () => {
+    const payload = await paymentV2(await unpaidTerms(), stack.chain.chainId, payer());
+    scriptSentiment();
+    const http = await fetch(`${stack.edge.url}/v1/sentiment`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": encodePayment(payload) },
+      body: JSON.stringify(SENTIMENT_ARGS),
+    });
+    expect(http.status).toBe(200);
+    const replay = await call("sentiment", SENTIMENT_ARGS, { "x402/payment": payload });
+    expect(paymentRequiredOf(replay)?.error).toBe("invalid_exact_evm_nonce_already_used");
+  });
+
+  it("a failing tool charges nothing, writes no ledger row, and leaves the payment usable", async () => {
+    const payload = await paymentV2(await unpaidTerms(), stack.chain.chainId, payer());
+    const before = await balance();
+    const rows = (await ledgerTxHashes()).length;
+    stack.standin.injectFailure({ mode: "http_500", message: "model crashed" });
+    const failed = await call("sentiment", SENTIMENT_ARGS, { "x402/payment": payload });
+    expect(failed.isError).toBe(true);
+    expect(paymentRequiredOf(failed)).toBeNull();
+    expect(failed.structuredContent).toMatchObject({ error: { code: "ollama_error", status: 502 } });
+    expect(receiptOf(failed)).toBeNull();
+    expect(await balance()).toBe(before);
+    expect((await ledgerTxHashes()).length).toBe(rows);
+    scriptSentiment();
+    const retried = await call("sentiment", SENTIMENT_ARGS, { "x402/payment": payload });
+    expect(retried.isError).toBeFalsy();
+    expect(await balance()).toBe(before - sentiment.defaultPrice);
+  });
+
+  it("refuses a payment for the wrong amount with its reason, running nothing", async () => {
+    const payload = await paymentV2(await unpaidTerms(), stack.chain.chainId, payer(), { value: 1n, accepted: { amount: "1" } });
+    const requests = stack.standin.stats().requests;
+    const refused = await call("sentiment", SENTIMENT_ARGS, { "x402/payment": payload });
+    expect(paymentRequiredOf(refused)?.error).toBe("invalid_exact_evm_payload_authorization_value_mismatch");
+    expect(stack.standin.stats().requests).toBe(requests);
+  });
+
+  it("refuses a _meta payment that is not a PaymentPayload (a base64 header string) as invalid_payload", async () => {
+    const payload = await paymentV2(await unpaidTerms(), stack.chain.chainId, payer());
+    const refused = await call("sentiment", SENTIMENT_ARGS, { "x402/payment": encodePayment(payload) });
+    expect(paymentRequiredOf(refused)?.error).toBe("invalid_payload");
+  });
+
+  it("bad arguments are a tool error before any price, even with a payment attached, and charge nothing", async () => {
+    const payload = await paymentV2(await unpaidTerms(), stack.chain.chainId, payer());
+    const before = await balance();
+    const result = await call("sentiment", { text: "" }, { "x402/payment": payload });
+    expect(result.isError).toBe(true);
+    expect(paymentRequiredOf(result)).toBeNull();
+    expect(result.structuredContent).toMatchObject({ error: { code: "invalid_request", status: 400, issues: expect.arrayContaining([expect.objectContaining({ path: "text" })]) } });
+    expect(await balance()).toBe(before);
+  });
+
+  it("an unknown tool is a JSON-RPC error, not a price", async () => {
+    await expect(call("no-such-tool", {})).rejects.toThrow(/unknown tool/);
+  });
+});
+
+describe("the paying client's guard", () => {
+  it("does not sign a payment above maxPrice and nothing moves", async () => {
+    const cheap = await PayingMcpClient.connect({ url: `${stack.edge.url}/mcp`, account: payer(), maxPrice: sentiment.defaultPrice - 1n });
+    try {
+      const before = await balance();
+      const outcome = await cheap.callTool("sentiment", SENTIMENT_ARGS);
+      expect(outcome).toMatchObject({ status: "over_max_price", price: sentiment.defaultPrice, maxPrice: sentiment.defaultPrice - 1n });
+      expect(await balance()).toBe(before);
+    } finally {
+      await cheap.close();
+    }
+  });
+
+  it("reports a refused payment once instead of paying again (payer without USDC)", async () => {
+    const broke = privateKeyToAccount(generatePrivateKey());
+    const client = await PayingMcpClient.connect({ url: `${stack.edge.url}/mcp`, account: broke, maxPrice: 50_000n });
+    try {
+      const outcome = await client.callTool("sentiment", SENTIMENT_ARGS);
+      expect(outcome.status).toBe("payment_refused");
+      if (outcome.status === "payment_refused") expect(outcome.reason).toBe("invalid_exact_evm_insufficient_balance");
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("transport", () => {
+  it("GET /mcp is 405 (stateless server, no standalone stream)", async () => {
+    const response = await fetch(`${stack.edge.url}/mcp`, { headers: { Accept: "text/event-stream" } });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("Allow")).toBe("POST");
+  });
+});
