@@ -9,6 +9,8 @@ import { paymentRequiredOf, receiptOf } from "../../client/mcp/payment-required.
 import { SEED_SERVICES, serviceById } from "../../protocol/catalog/catalog.ts";
 import { jsonSchemaOf } from "../../worker/discovery/json-schemas.ts";
 import { formatUsdc } from "../../worker/discovery/usdc.ts";
+import { runMcpPay } from "../../scripts/mcp-pay/run.ts";
+import { ANVIL_KEYS } from "../support/chain/accounts.ts";
 import { transferEvents, usdcBalanceOf } from "../support/chain/usdc.ts";
 import { MODEL_OUTPUT_FOR_EXAMPLE } from "../support/catalog-model-outputs.ts";
 import { startTestStack, type TestStack } from "../support/test-stack.ts";
@@ -220,6 +222,37 @@ describe("the paying client's guard", () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe("npm run mcp-pay", () => {
+  const run = async (argv: string[], env: Record<string, string>) => {
+    const out = { stdout: "", stderr: "" };
+    const code = await runMcpPay(argv, {
+      stdout: (t) => void (out.stdout += t),
+      stderr: (t) => void (out.stderr += t),
+      env,
+      stackFile: "/nonexistent/stack.json",
+    });
+    return { code, ...out };
+  };
+
+  it("lists the tools with their prices", async () => {
+    const { code, stdout } = await run(["list"], { EDGE_URL: stack.edge.url });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^sentiment\\s+${formatUsdc(sentiment.defaultPrice).replace(".", "\\.")} USDC`, "m"));
+  });
+
+  it("pays a call and prints the result and the transaction; the balance moves by the price", async () => {
+    scriptSentiment();
+    const before = await balance();
+    const { code, stdout, stderr } = await run(["sentiment", JSON.stringify(SENTIMENT_ARGS), "--max-price", "0.05"], { EDGE_URL: stack.edge.url, PAYER_KEY: ANVIL_KEYS[5] });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.slice(0, stdout.indexOf("\npaid")))).toEqual(sentiment.example.output);
+    const tx = /^tx\s+(0x[0-9a-f]{64})/m.exec(stdout)?.[1];
+    expect(await ledgerTxHashes()).toContain(tx);
+    expect(await balance()).toBe(before - sentiment.defaultPrice);
   });
 });
 
