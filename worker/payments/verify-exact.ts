@@ -1,6 +1,7 @@
 import { authorizationTypes } from "@x402/evm";
 import { hashTypedData, isAddressEqual, recoverTypedDataAddress, type Address, type Hex } from "viem";
 import type { PaymentConfig } from "../config/edge-config.ts";
+import { parseEvmAddress } from "./evm-address.ts";
 import { PaymentReason, type PaymentRefusal } from "./reasons.ts";
 import type { PaymentTerms } from "./requirements.ts";
 import type { Authorization, PaymentPayloadV1, PaymentPayloadV2 } from "./wire.ts";
@@ -46,8 +47,10 @@ export async function verifyExactPayment(payload: PaymentPayloadV1 | PaymentPayl
     const accepted = payload.accepted;
     if (accepted.scheme !== "exact") return refuse(PaymentReason.unsupportedScheme, `scheme "${accepted.scheme}" is not offered; use "exact"`);
     if (accepted.network !== config.network) return refuse(PaymentReason.invalidNetwork, `network ${accepted.network} is not offered; use ${config.network}`);
-    if (!sameAddress(accepted.asset, config.asset)) return refuse(PaymentReason.assetMismatch, `asset ${accepted.asset} is not offered; use ${config.asset}`);
-    if (!sameAddress(accepted.payTo, config.payTo)) return refuse(PaymentReason.recipientMismatch, `payTo ${accepted.payTo} does not match ${config.payTo}`);
+    const asset = addressMismatch(accepted.asset, config.asset);
+    if (asset) return refuse(PaymentReason.assetMismatch, `asset ${asset}`);
+    const payTo = addressMismatch(accepted.payTo, config.payTo);
+    if (payTo) return refuse(PaymentReason.recipientMismatch, `payTo ${payTo}`);
     if (accepted.amount !== price.toString()) return refuse(PaymentReason.valueMismatch, `accepted amount ${accepted.amount} does not match the price ${price}`);
     if (accepted.maxTimeoutSeconds !== config.maxTimeoutSeconds || accepted.extra?.name !== config.assetName || accepted.extra?.version !== config.assetVersion) {
       return refuse(PaymentReason.requirementsMismatch, "accepted requirements differ from the ones offered");
@@ -61,7 +64,8 @@ export async function verifyExactPayment(payload: PaymentPayloadV1 | PaymentPayl
 
   const { authorization } = payload.payload;
   const signature = payload.payload.signature as Hex;
-  if (!sameAddress(authorization.to, config.payTo)) return refuse(PaymentReason.recipientMismatch, `authorization pays ${authorization.to}, not ${config.payTo}`);
+  // from/to arrive canonical (wire.ts AddressText), as EIP-712 hashing and the relayer need them.
+  if (addressMismatch(authorization.to, config.payTo)) return refuse(PaymentReason.recipientMismatch, `authorization pays ${authorization.to}, not ${config.payTo}`);
   if (BigInt(authorization.value) !== price) {
     return refuse(payload.x402Version === 2 ? PaymentReason.valueMismatch : PaymentReason.valueMismatchV1, `authorization value ${authorization.value} does not match the price ${price}`);
   }
@@ -81,8 +85,8 @@ export async function verifyExactPayment(payload: PaymentPayloadV1 | PaymentPayl
     types: authorizationTypes,
     primaryType: "TransferWithAuthorization" as const,
     message: {
-      from: authorization.from as Address,
-      to: authorization.to as Address,
+      from: authorization.from,
+      to: authorization.to,
       value: BigInt(authorization.value),
       validAfter,
       validBefore,
@@ -92,13 +96,13 @@ export async function verifyExactPayment(payload: PaymentPayloadV1 | PaymentPayl
   let signedByPayer = false;
   if (signature.length === 132) {
     try {
-      signedByPayer = isAddressEqual(await recoverTypedDataAddress({ ...typedData, signature }), authorization.from as Address);
+      signedByPayer = isAddressEqual(await recoverTypedDataAddress({ ...typedData, signature }), authorization.from);
     } catch {
       signedByPayer = false;
     }
   }
   if (!signedByPayer && ctx.isValidContractSignature) {
-    signedByPayer = await ctx.isValidContractSignature(authorization.from as Address, hashTypedData(typedData), signature).catch(() => false);
+    signedByPayer = await ctx.isValidContractSignature(authorization.from, hashTypedData(typedData), signature).catch(() => false);
   }
   if (!signedByPayer) return refuse(PaymentReason.invalidSignature, `signature does not recover to ${authorization.from}`);
 
@@ -106,7 +110,7 @@ export async function verifyExactPayment(payload: PaymentPayloadV1 | PaymentPayl
     ok: true,
     payment: {
       x402Version: payload.x402Version,
-      payer: authorization.from as Address,
+      payer: authorization.from,
       authorization,
       signature,
       validBefore: Number(validBefore),
@@ -114,6 +118,12 @@ export async function verifyExactPayment(payload: PaymentPayloadV1 | PaymentPayl
   };
 }
 
-function sameAddress(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+/**
+ * Null when `text` is `expected` in any casing EIP-55 allows; otherwise why not. A mixed-case
+ * address with a wrong checksum is never "the same" address: it is a corrupted one.
+ */
+function addressMismatch(text: string, expected: Address): string | null {
+  const parsed = parseEvmAddress(text);
+  if (!parsed.ok) return `${text.slice(0, 64)} is not an address: ${parsed.message}`;
+  return parsed.address.toLowerCase() === expected.toLowerCase() ? null : `${parsed.address} does not match ${expected}`;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEvmAddress } from "./evm-address.ts";
 
 /**
  * x402 wire formats, as this edge accepts them (exact scheme, EIP-3009 payloads). Written in zod v4
@@ -8,11 +9,19 @@ import { z } from "zod";
 
 const MAX_UINT256 = 2n ** 256n - 1n;
 
-export const AddressText = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte hex address");
+/** Any casing EIP-55 allows, made canonical (checksummed); see evm-address.ts. */
+export const AddressText = z.string().transform((text, ctx) => {
+  const parsed = parseEvmAddress(text);
+  if (parsed.ok) return parsed.address;
+  ctx.addIssue({ code: "custom", message: parsed.message });
+  return z.NEVER;
+});
+const CANONICAL_UINT = /^(0|[1-9][0-9]{0,77})$/;
 export const UintText = z
   .string()
-  .regex(/^(0|[1-9][0-9]{0,77})$/, "must be a non-negative integer string")
-  .refine((s) => BigInt(s) <= MAX_UINT256, "exceeds uint256");
+  .regex(CANONICAL_UINT, "must be a non-negative integer string")
+  // zod runs a refinement even after the regex failed: BigInt() must only ever see digits.
+  .refine((s) => !CANONICAL_UINT.test(s) || BigInt(s) <= MAX_UINT256, "exceeds uint256");
 export const Bytes32Text = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
 /** 65-byte ECDSA, or longer for contract wallets (ERC-1271); bounded so no one uploads megabytes. */
 export const SignatureText = z.string().regex(/^0x(?:[0-9a-fA-F]{2}){65,2048}$/, "must be a hex signature");
