@@ -41,7 +41,8 @@ console.log(await response.json());`
 <h1>edge402</h1>
 <p>AI inference on home hardware, sold per call for USDC over <a href="https://github.com/coinbase/x402">x402</a>. No accounts, no API keys: the payment is the authentication. You are charged only for results you receive.</p>
 <p>Payment: <code>exact</code> scheme, network <code>${escape(config.payment.network)}</code>, asset <code>${escape(config.payment.asset)}</code>, paid to <code>${escape(config.payment.payTo)}</code>.
-Machine-readable: <a href="/.well-known/x402">/.well-known/x402</a> · <a href="/openapi.json">/openapi.json</a> · <a href="/v1/models">/v1/models</a></p>
+Machine-readable: <a href="/.well-known/x402">/.well-known/x402</a> · <a href="/openapi.json">/openapi.json</a> · <a href="/v1/models">/v1/models</a><br>
+MCP agents: the same services are paid tools at <code>POST ${escape(origin)}/mcp</code> (Streamable HTTP; x402 payment in <code>_meta["x402/payment"]</code>).</p>
 <table><thead><tr><th>endpoint</th><th>what</th><th>model</th><th>price (USDC)</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
