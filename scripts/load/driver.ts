@@ -1,0 +1,142 @@
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/core/http";
+import type { Address, Hex } from "viem";
+import { assertLoopbackUrl } from "./loopback.ts";
+import type { SignedPayment } from "./payments.ts";
+
+/** How one paid call ended, as the agent saw it. */
+export interface CallResult {
+  status: number;
+  /** "ok" for a 200 with a successful receipt; else the edge's reason (x402 reason or error code). */
+  reason: string;
+  latencyMs: number;
+  /** From the 200's PAYMENT-RESPONSE receipt. */
+  txHash: Hex | null;
+  payer: Address;
+  nonce: Hex;
+  /** A 503's Retry-After, if it sent one. */
+  retryAfter: string | null;
+  /** The edge's Server-Timing stages (verify, reserve, job, preflight, settle, record), ms. */
+  stages: Record<string, number>;
+}
+
+export interface DriveOptions {
+  url: string;
+  body: string;
+  payments: readonly SignedPayment[];
+  concurrency: number;
+  signal: AbortSignal;
+  /** Called after each call with the number done so far. */
+  onProgress?: (done: number) => void;
+}
+
+export interface DriveResult {
+  results: CallResult[];
+  wallMs: number;
+}
+
+/**
+ * Sends one paid call per pre-signed payment, `concurrency` at a time (a new one as soon as one
+ * ends), and reads every response to the end. No retries: a 503 is recorded as the agent got it.
+ */
+export async function drive(options: DriveOptions): Promise<DriveResult> {
+  assertLoopbackUrl(options.url, "the load target");
+  const { payments, signal } = options;
+  const results: CallResult[] = new Array(payments.length);
+  let cursor = 0;
+  let done = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (!signal.aborted) {
+      const index = cursor++;
+      const payment = payments[index];
+      if (!payment) return;
+      results[index] = await call(options, payment);
+      options.onProgress?.(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, payments.length) }, worker));
+  return { results: results.filter((r) => r !== undefined), wallMs: performance.now() - started };
+}
+
+async function call(options: DriveOptions, payment: SignedPayment): Promise<CallResult> {
+  const started = performance.now();
+  const base = { payer: payment.payer, nonce: payment.nonce };
+  try {
+    const response = await fetch(options.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": payment.header },
+      body: options.body,
+      signal: options.signal,
+    });
+    const text = await response.text();
+    const latencyMs = performance.now() - started;
+    const retryAfter = response.headers.get("Retry-After");
+    const stages = parseServerTiming(response.headers.get("Server-Timing"));
+    if (response.status === 200) {
+      const receipt = readReceipt(response.headers);
+      const reason = receipt === null ? "no_receipt" : !isJson(text) ? "body_not_json" : "ok";
+      return { ...base, status: 200, reason, latencyMs, txHash: receipt, retryAfter, stages };
+    }
+    return { ...base, status: response.status, reason: reasonOf(response, text), latencyMs, txHash: null, retryAfter, stages };
+  } catch (error) {
+    const latencyMs = performance.now() - started;
+    const reason = options.signal.aborted ? "aborted" : networkReason(error);
+    return { ...base, status: 0, reason, latencyMs, txHash: null, retryAfter: null, stages: {} };
+  }
+}
+
+function readReceipt(headers: Headers): Hex | null {
+  const header = headers.get("PAYMENT-RESPONSE");
+  if (!header) return null;
+  try {
+    const receipt = decodePaymentResponseHeader(header);
+    return receipt.success && /^0x[0-9a-fA-F]{64}$/.test(receipt.transaction) ? (receipt.transaction as Hex) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The edge's own words for a refusal: the failed receipt, the 402's reason, or the error code. */
+function reasonOf(response: Response, text: string): string {
+  try {
+    const failed = response.headers.get("PAYMENT-RESPONSE");
+    if (failed) return decodePaymentResponseHeader(failed).errorReason ?? "settlement_failed";
+    const required = response.headers.get("PAYMENT-REQUIRED");
+    if (required) return decodePaymentRequiredHeader(required).error ?? "payment_required";
+  } catch {
+    // fall through to the body
+  }
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown } };
+    if (typeof body.error?.code === "string") return body.error.code;
+  } catch {
+    // not JSON
+  }
+  return `http_${response.status}`;
+}
+
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === "string") return cause.code;
+  return error instanceof Error ? error.name : "network_error";
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `verify;dur=1, job;dur=40` → { verify: 1, job: 40 }. */
+export function parseServerTiming(header: string | null): Record<string, number> {
+  const stages: Record<string, number> = {};
+  for (const entry of (header ?? "").split(",")) {
+    const [name, ...params] = entry.trim().split(";");
+    const dur = params.map((p) => /^\s*dur=([\d.]+)\s*$/.exec(p)?.[1]).find((d) => d !== undefined);
+    if (name && dur !== undefined) stages[name] = Number(dur);
+  }
+  return stages;
+}

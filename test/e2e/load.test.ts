@@ -1,0 +1,43 @@
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startProcess } from "../support/child-process.ts";
+
+// `npm run load` as CI runs it: a small N through the whole local stack (anvil + USDC, wrangler dev,
+// three node-runners, the stand-in), then the exact books — 200s = ledger rows = Transfer events.
+const ROOT = resolve(import.meta.dirname, "../..");
+
+function load(env: Record<string, string>) {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("LOAD_")));
+  return startProcess("npm run load", process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/load.ts"], {
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+  });
+}
+
+describe("npm run load", () => {
+  it("sends 60 paid calls at concurrency 8 through 3 runners and reconciles receipts, ledger and chain exactly", async () => {
+    const run = load({ LOAD_N: "60", LOAD_C: "8", LOAD_RUNNERS: "3", LOAD_MAX_SECONDS: "110" });
+    const code = await run.exited;
+    const output = run.output();
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/^N 60 {2}C 8 {2}runners 3 /m);
+    expect(output).toMatch(/^pre-signed 60 payments in [\d.]+ s before the clock started/m);
+    expect(output).toMatch(/^200 ok +60$/m);
+    expect(output).toMatch(/^latency p50 \(ms, 200s\) +\d+\.\d$/m);
+    expect(output).toMatch(/^latency p99 \(ms, 200s\) +\d+\.\d$/m);
+    expect(output).toMatch(/^throughput \(200s\/s\) +\d+\.\d$/m);
+    expect(output).toMatch(/^count: 200s = ledger rows = Transfer events +ok +60 = 60 = 60$/m);
+    expect(output).toMatch(/^amount: .* +ok +600000 = 600000 = 600000 = 600000 = 600000$/m);
+    expect(output).toMatch(/^tx hashes one-to-one: receipts ↔ ledger ↔ chain +ok +60 matched$/m);
+    expect(output).toMatch(/^5xx other than shed 503s +ok +0$/m);
+    expect(output).toMatch(/^PASS$/m);
+  }, 120_000);
+
+  it("refuses settings beyond its bounds before starting anything", async () => {
+    const run = load({ LOAD_N: "1000000", LOAD_C: "5000", LOAD_OLLAMA_HOST: "http://10.0.0.5:11434" });
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toContain("LOAD_N: must be at most 100000");
+    expect(run.output()).toContain("LOAD_C: must be at most 256");
+    expect(run.output()).toContain("LOAD_OLLAMA_HOST: must be a loopback URL");
+  });
+});
