@@ -46,11 +46,11 @@ export function parseConcurrency(input: unknown): SettingResult<ConcurrencySpec>
   for (const [name, rawValue] of entries) {
     const value = typeof rawValue === "string" && /^\d+$/.test(rawValue) ? Number(rawValue) : rawValue;
     if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_CAPACITY) {
-      errors.push(`${name === "*" ? "default" : name}: "${String(rawValue)}" is not a whole number from 1 to ${MAX_CAPACITY}`);
+      errors.push(`${name === "*" ? "default" : quoted(name, false)}: ${quoted(rawValue)} is not a whole number from 1 to ${MAX_CAPACITY}`);
       continue;
     }
     if (name === "*") fallback = value;
-    else if (!MODEL_NAME_PATTERN.test(name)) errors.push(`"${name}" is not an Ollama model name`);
+    else if (!MODEL_NAME_PATTERN.test(name)) errors.push(`${quoted(name)} is not an Ollama model name`);
     else perModel[normalizeModelName(name)] = value;
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { default: fallback, perModel } };
@@ -67,8 +67,23 @@ export function parseModelList(input: unknown): SettingResult<readonly string[] 
   const errors: string[] = [];
   const models = new Set<string>();
   for (const name of names) {
-    if (typeof name !== "string" || !MODEL_NAME_PATTERN.test(name.trim())) errors.push(`"${String(name)}" is not an Ollama model name`);
+    if (typeof name !== "string" || !MODEL_NAME_PATTERN.test(name.trim())) errors.push(`${quoted(name)} is not an Ollama model name`);
     else models.add(normalizeModelName(name));
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: [...models] };
+}
+
+/** Longer values are cut: a problem quotes what was wrong, it does not echo a whole file back. */
+const MAX_QUOTED_CHARS = 80;
+
+/**
+ * A setting's value for a problem message. Never String() an array or object: nested thousands deep
+ * (a JSON config file can be), joining it overflows the stack and the operator gets a crash instead.
+ */
+function quoted(value: unknown, quotes = true): string {
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object" && value !== null) return "an object";
+  const text = String(value);
+  const cut = text.length > MAX_QUOTED_CHARS ? `${text.slice(0, MAX_QUOTED_CHARS)}…` : text;
+  return typeof value === "string" && quotes ? `"${cut}"` : cut;
 }

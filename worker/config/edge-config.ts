@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { getAddress, isAddress, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { normalizeModelName } from "../../protocol/models.ts";
 import { ModelNameSchema } from "../../protocol/job.ts";
 import { SEED_SERVICES } from "../../protocol/catalog/catalog.ts";
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from "../../protocol/image-input.ts";
+import { parseEvmAddress } from "../payments/evm-address.ts";
 import { KNOWN_NETWORKS, chainIdOf } from "./networks.ts";
 import { parseServicesConfig, type ServiceOffer } from "./services-config.ts";
 
@@ -14,10 +15,16 @@ import { parseServicesConfig, type ServiceOffer } from "./services-config.ts";
  * locks runners out (and vice versa).
  */
 
-const AddressSchema = z
-  .string()
-  .refine((s) => isAddress(s, { strict: false }), "must be a 0x-prefixed 20-byte address")
-  .transform((s) => getAddress(s));
+/** Any casing EIP-55 allows; a corrupted checksum is an operator's typo, refused (see evm-address.ts). */
+const AddressSchema = z.string().transform((text, ctx) => {
+  const parsed = parseEvmAddress(text);
+  if (parsed.ok) return parsed.address;
+  ctx.addIssue({ code: "custom", message: parsed.message });
+  return z.NEVER;
+});
+
+/** viem's http transport and fetch() speak only these; anything else fails every paid call at run time. */
+const HttpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
 
 const BaseUnits = z
   .string()
@@ -38,14 +45,14 @@ const csv = (s: string) =>
     .filter(Boolean);
 
 const RawEnvSchema = z.object({
-  NETWORK: z.string().refine((n) => chainIdOf(n) !== null, "must be a CAIP-2 EVM network such as eip155:8453"),
+  NETWORK: z.string().refine((n) => chainIdOf(n) !== null, "must be a CAIP-2 EVM network such as eip155:8453 (chain id below 2^53)"),
   PAY_TO: AddressSchema,
   USDC_ADDRESS: z.string().optional(),
   USDC_NAME: z.string().optional(),
   USDC_VERSION: z.string().optional(),
   FACILITATOR: z.enum(["embedded", "remote"]).default("embedded"),
-  FACILITATOR_URL: z.url().optional(),
-  RPC_URL: z.url().optional(),
+  FACILITATOR_URL: HttpUrl.optional(),
+  RPC_URL: HttpUrl.optional(),
   RELAYER_KEY: z
     .string()
     .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key")
@@ -116,7 +123,8 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
 
   const assetText = e.USDC_ADDRESS ?? known?.usdc?.address;
   if (!assetText) problems.push(`USDC_ADDRESS: required for ${network} (no default USDC is known there)`);
-  else if (!isAddress(assetText, { strict: false })) problems.push("USDC_ADDRESS: must be a 0x-prefixed 20-byte address");
+  const asset = assetText ? parseEvmAddress(assetText) : null;
+  if (asset && !asset.ok) problems.push(`USDC_ADDRESS: ${asset.message}`);
   const assetName = e.USDC_NAME ?? known?.usdc?.name ?? "USD Coin";
   const assetVersion = e.USDC_VERSION ?? known?.usdc?.version ?? "2";
 
@@ -142,7 +150,7 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
     problems.push("VALID_BEFORE_BUFFER_SECONDS: must be smaller than MAX_TIMEOUT_SECONDS");
   }
 
-  if (problems.length > 0 || !facilitator || !assetText || !services.ok) return { ok: false, problems };
+  if (problems.length > 0 || !facilitator || !asset?.ok || !services.ok) return { ok: false, problems };
   return {
     ok: true,
     config: {
@@ -150,7 +158,7 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
         network,
         chainId,
         v1NetworkName: known?.v1Name ?? null,
-        asset: getAddress(assetText),
+        asset: asset.address,
         assetName,
         assetVersion,
         payTo: e.PAY_TO,

@@ -25,7 +25,9 @@ export const KNOWN_NETWORKS: Readonly<Record<string, KnownNetwork>> = {
   "eip155:31337": { chainId: 31337, v1Name: null, usdc: null },
 };
 
+/** Null unless `network` is eip155:<id> with an id a number holds exactly (16 digits can exceed 2^53). */
 export function chainIdOf(network: string): number | null {
   const match = /^eip155:([1-9][0-9]{0,15})$/.exec(network);
-  return match ? Number(match[1]) : null;
+  const id = match ? Number(match[1]) : null;
+  return id !== null && Number.isSafeInteger(id) ? id : null;
 }

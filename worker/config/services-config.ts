@@ -30,15 +30,14 @@ export function parseServicesConfig(raw: unknown, catalog: readonly AnyServiceDe
       return { ok: false, problems: ["SERVICES: not valid JSON"] };
     }
   }
-  const parsed = z.record(z.string(), OverrideSchema).safeParse(value);
-  if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((i) => `SERVICES.${i.path.join(".")}: ${i.message}`) };
-  }
   const known = new Set(catalog.map((s) => s.id));
-  const problems = Object.keys(parsed.data)
-    .filter((id) => !known.has(id))
-    .map((id) => `SERVICES.${id}: no such service (known: ${[...known].join(", ")})`);
-  if (problems.length) return { ok: false, problems };
+  // Keys are checked on the value as given: a record's output cannot carry an own "__proto__" key
+  // (assigning it sets the prototype instead), so that typo would otherwise vanish without a word.
+  const unknownIds = typeof value === "object" && value !== null && !Array.isArray(value) ? Object.keys(value).filter((id) => !known.has(id)) : [];
+  const problems = unknownIds.map((id) => `SERVICES.${id}: no such service (known: ${[...known].join(", ")})`);
+  const parsed = z.record(z.string(), OverrideSchema).safeParse(value);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `SERVICES.${i.path.join(".")}: ${i.message}`));
+  if (problems.length || !parsed.success) return { ok: false, problems };
   const offers = catalog
     .filter((definition) => parsed.data[definition.id]?.enabled !== false)
     .map((definition) => {
