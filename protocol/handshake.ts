@@ -5,17 +5,38 @@ import { bytesToHex } from "./base64.ts";
  *   edge → runner  {type:"challenge", challenge}        32 fresh random bytes, base64url
  *   runner → edge  {type:"auth", runnerId, challenge, timestamp, signature}
  * The signature covers the bytes of `authMessage(...)`. The domain prefix keeps a runner key from
- * ever signing something that could be replayed as a different kind of message.
+ * ever signing something that could be replayed as a different kind of message; the edge's host (as
+ * the runner dialled it) keeps a signature made for one edge from being relayed to another that
+ * lists the same key; the challenge ties it to one socket and the timestamp to the present.
  */
-export const AUTH_DOMAIN = "edge402-tunnel-auth:v1";
+export const AUTH_DOMAIN = "edge402-tunnel-auth:v2";
 export const CHALLENGE_BYTES = 32;
 /** How far a runner's clock may be from the edge's, either way. */
 export const MAX_CLOCK_SKEW_MS = 60_000;
-/** A socket that has not authenticated by then is closed. */
+/** A socket that has not authenticated by then is closed, and its challenge is no longer accepted. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Frames before authentication are a challenge answer (~250 characters); anything longer is refused unread. */
+export const MAX_HANDSHAKE_FRAME_CHARS = 1024;
 
-export function authMessage(challenge: string, runnerId: string, timestampMs: number): Uint8Array {
-  return new TextEncoder().encode(`${AUTH_DOMAIN}\n${challenge}\n${runnerId}\n${timestampMs}`);
+export interface AuthMessageFields {
+  /** The edge's host as the runner dialled it: `edgeHostOf(url)`. */
+  edgeHost: string;
+  challenge: string;
+  runnerId: string;
+  timestampMs: number;
+}
+
+export function authMessage({ edgeHost, challenge, runnerId, timestampMs }: AuthMessageFields): Uint8Array {
+  return new TextEncoder().encode(`${AUTH_DOMAIN}\n${edgeHost}\n${challenge}\n${runnerId}\n${timestampMs}`);
+}
+
+/**
+ * The host both ends put in the signed message: the WHATWG URL `host` (lower-case name, the port only
+ * when it is not the scheme's default), so wss://Edge.example:443/tunnel on the runner and
+ * https://edge.example/tunnel at the Worker give the same "edge.example".
+ */
+export function edgeHostOf(url: string | URL): string {
+  return new URL(url).host;
 }
 
 /**

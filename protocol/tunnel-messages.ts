@@ -7,7 +7,8 @@ import { JobErrorCodeSchema, JobMetricsSchema, JobSpecSchema, ModelNameSchema, L
  * one applies. Both ends parse with these schemas and drop the connection on anything else.
  */
 
-export const PROTOCOL_VERSION = 1;
+/** 2: the auth signature also covers the edge's host (see protocol/handshake.ts). */
+export const PROTOCOL_VERSION = 2;
 /** Frames longer than this (in UTF-16 code units) are refused before JSON parsing; images make jobs the largest. */
 export const MAX_FRAME_CHARS = 24 * 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import { HANDSHAKE_TIMEOUT_MS } from "../../protocol/handshake.ts";
+import { edgeHostOf, HANDSHAKE_TIMEOUT_MS } from "../../protocol/handshake.ts";
 import {
   MAX_FRAME_CHARS,
   parseEdgeMessage,
@@ -66,6 +66,8 @@ type Phase = "connecting" | "authenticating" | "ready" | "closed";
 
 export function createTunnelClient(options: TunnelClientOptions): TunnelClient {
   const { url, key, logger, clock, events } = options;
+  // What the runner signs is bound to the edge it chose to dial, so another edge cannot relay it.
+  const edgeHost = edgeHostOf(url);
   const backoffOptions: BackoffOptions = { ...BACKOFF_DEFAULTS, ...options.backoff, random: options.random };
   const backoff = createBackoff(backoffOptions);
   let stopping = false;
@@ -190,7 +192,7 @@ export function createTunnelClient(options: TunnelClientOptions): TunnelClient {
           logger.warn("ignoring unexpected challenge", { session: connection.session.id, phase: connection.phase });
           return;
         }
-        rawSend(connection, JSON.stringify(answerChallenge(key, message.challenge, clock.now())));
+        rawSend(connection, JSON.stringify(answerChallenge(key, { edgeHost, challenge: message.challenge, timestamp: clock.now() })));
         return;
       }
       case "ready": {

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { bytesToBase64Url } from "../../protocol/base64.ts";
 import { TunnelCloseCode, type TunnelCloseReason } from "../../protocol/close-codes.ts";
-import { CHALLENGE_BYTES, HANDSHAKE_TIMEOUT_MS } from "../../protocol/handshake.ts";
+import { CHALLENGE_BYTES, edgeHostOf, HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKE_FRAME_CHARS } from "../../protocol/handshake.ts";
 import type { JobSpec } from "../../protocol/job.ts";
 import { normalizeModelName } from "../../protocol/models.ts";
 import {
@@ -29,7 +29,7 @@ const EDGE_TIMEOUT_GRACE_MS = 5_000;
 const RETRY_AFTER_SECONDS = { no_runner: 30, runner_busy: 5 } as const;
 
 type SocketAttachment =
-  | { phase: "challenged"; challenge: string; connectedAt: number }
+  | { phase: "challenged"; challenge: string; connectedAt: number; edgeHost: string }
   | { phase: "ready"; runnerId: string; connectedAt: number; draining: boolean };
 
 interface ConnectedRunner extends RunnerLoad {
@@ -107,7 +107,7 @@ export class RunnerPool extends DurableObject<Env> {
     const { 0: client, 1: server } = new WebSocketPair();
     const challenge = bytesToBase64Url(crypto.getRandomValues(new Uint8Array(CHALLENGE_BYTES)));
     this.ctx.acceptWebSocket(server);
-    const attachment: SocketAttachment = { phase: "challenged", challenge, connectedAt: Date.now() };
+    const attachment: SocketAttachment = { phase: "challenged", challenge, connectedAt: Date.now(), edgeHost: edgeHostOf(request.url) };
     server.serializeAttachment(attachment);
     send(server, { type: "challenge", protocol: PROTOCOL_VERSION, challenge });
     await this.scheduleSweep(Date.now() + HANDSHAKE_TIMEOUT_MS);
@@ -118,6 +118,11 @@ export class RunnerPool extends DurableObject<Env> {
     this.lastSeen.set(ws, Date.now());
     const attachment = this.attachmentOf(ws);
     if (!attachment) return close(ws, "protocol_error");
+    // A stranger gets no more than the few hundred bytes an auth message needs: this one object serves
+    // every runner, so it must not spend its time parsing megabytes for someone who never authenticates.
+    if (attachment.phase === "challenged" && (typeof frame === "string" ? frame.length : frame.byteLength) > MAX_HANDSHAKE_FRAME_CHARS) {
+      return close(ws, "protocol_error", "frame too large before authentication");
+    }
     const parsed = parseRunnerMessage(frame);
     if (!parsed.ok) return close(ws, "protocol_error", parsed.error);
     const message = parsed.message;
@@ -133,6 +138,13 @@ export class RunnerPool extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.drop(ws, `tunnel closed (${code}${reason ? ` ${reason}` : ""})`);
+    // Answer the runner's close frame: a hibernatable socket does not do it by itself, and a runner
+    // left unanswered waits out its own close timeout and sees an abnormal 1006.
+    try {
+      ws.close(1000, "closed");
+    } catch {
+      // Already closed (the connection was cut rather than closed).
+    }
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
@@ -142,6 +154,8 @@ export class RunnerPool extends DurableObject<Env> {
   private async authenticate(ws: WebSocket, attachment: Extract<SocketAttachment, { phase: "challenged" }>, auth: Extract<RunnerMessage, { type: "auth" }>) {
     const verdict = await verifyRunnerAuth(auth, {
       issuedChallenge: attachment.challenge,
+      issuedAt: attachment.connectedAt,
+      edgeHost: attachment.edgeHost,
       keyring: await this.getKeyring(),
       now: Date.now(),
       wasChallengeUsed: (challenge) =>
@@ -391,10 +405,14 @@ export class RunnerPool extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
+    let next = now + SWEEP_INTERVAL_MS;
     for (const ws of this.ctx.getWebSockets()) {
       const attachment = this.attachmentOf(ws);
       if (attachment?.phase === "challenged") {
-        if (now - attachment.connectedAt >= HANDSHAKE_TIMEOUT_MS) close(ws, "handshake_timeout");
+        const deadline = attachment.connectedAt + HANDSHAKE_TIMEOUT_MS;
+        if (now >= deadline) close(ws, "handshake_timeout");
+        // A handshake still pending is closed at its own deadline, not up to a sweep interval later.
+        else next = Math.min(next, deadline);
         continue;
       }
       if (attachment?.phase !== "ready") continue;
@@ -409,7 +427,7 @@ export class RunnerPool extends DurableObject<Env> {
       }
     }
     this.ctx.storage.sql.exec("DELETE FROM used_challenges WHERE used_at < ?", now - USED_CHALLENGE_TTL_MS);
-    if (this.ctx.getWebSockets().length > 0) await this.scheduleSweep(now + SWEEP_INTERVAL_MS);
+    if (this.ctx.getWebSockets().length > 0) await this.scheduleSweep(next);
   }
 }
 

@@ -1,4 +1,4 @@
-import { authMessage, MAX_CLOCK_SKEW_MS } from "../../protocol/handshake.ts";
+import { authMessage, HANDSHAKE_TIMEOUT_MS, MAX_CLOCK_SKEW_MS } from "../../protocol/handshake.ts";
 import { base64UrlToBytes } from "../../protocol/base64.ts";
 import type { AuthMessage } from "../../protocol/tunnel-messages.ts";
 import type { TunnelCloseReason } from "../../protocol/close-codes.ts";
@@ -7,6 +7,10 @@ import type { RunnerKeyring } from "./runner-keys.ts";
 export interface AuthContext {
   /** The challenge this socket was given. */
   issuedChallenge: string;
+  /** When it was given: past HANDSHAKE_TIMEOUT_MS it is no longer accepted. */
+  issuedAt: number;
+  /** This edge's host as the socket reached it (`edgeHostOf(request.url)`): what the runner must have signed. */
+  edgeHost: string;
   keyring: RunnerKeyring;
   now: number;
   /** Whether a challenge was already consumed by an earlier successful handshake. */
@@ -20,6 +24,8 @@ export type AuthVerdict = { ok: true; runnerId: string } | { ok: false; reason: 
  * so each failure gets its own close reason, and the signature (the only expensive step) comes last.
  */
 export async function verifyRunnerAuth(auth: AuthMessage, ctx: AuthContext): Promise<AuthVerdict> {
+  // The sweep closes late sockets only every so often; the deadline holds at the moment of answering too.
+  if (ctx.now - ctx.issuedAt >= HANDSHAKE_TIMEOUT_MS) return { ok: false, reason: "handshake_timeout" };
   if (auth.challenge !== ctx.issuedChallenge) {
     return { ok: false, reason: ctx.wasChallengeUsed(auth.challenge) ? "challenge_replayed" : "challenge_mismatch" };
   }
@@ -32,7 +38,7 @@ export async function verifyRunnerAuth(auth: AuthMessage, ctx: AuthContext): Pro
     "Ed25519",
     key,
     signature,
-    authMessage(auth.challenge, auth.runnerId, auth.timestamp),
+    authMessage({ edgeHost: ctx.edgeHost, challenge: auth.challenge, runnerId: auth.runnerId, timestampMs: auth.timestamp }),
   );
   return valid ? { ok: true, runnerId: auth.runnerId } : { ok: false, reason: "bad_signature" };
 }

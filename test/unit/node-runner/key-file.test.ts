@@ -50,7 +50,7 @@ describe("keygen", () => {
     expect(out).not.toContain(JSON.parse(await readFile(file, "utf8")).d);
 
     // The signature the runner makes verifies with WebCrypto against the printed key.
-    const message = authMessage("c".repeat(43), key.runnerId, 1234);
+    const message = authMessage({ edgeHost: "edge.example", challenge: "c".repeat(43), runnerId: key.runnerId, timestampMs: 1234 });
     const signature = sign(null, message, key.privateKey);
     const publicKey = await crypto.subtle.importKey("raw", raw as Uint8Array<ArrayBuffer>, "Ed25519", false, ["verify"]);
     expect(await crypto.subtle.verify("Ed25519", publicKey, signature, message as Uint8Array<ArrayBuffer>)).toBe(true);

@@ -1,7 +1,10 @@
+import { verify } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { base64UrlToBytes } from "../../../protocol/base64.ts";
 import { TunnelCloseCode } from "../../../protocol/close-codes.ts";
-import { PING_FRAME, PONG_FRAME } from "../../../protocol/tunnel-messages.ts";
+import { authMessage } from "../../../protocol/handshake.ts";
+import { PING_FRAME, PONG_FRAME, PROTOCOL_VERSION } from "../../../protocol/tunnel-messages.ts";
 import { systemClock } from "../../../node-runner/clock.ts";
 import { createTunnelClient, type TunnelEvents } from "../../../node-runner/tunnel/tunnel-client.ts";
 import type { RawFrame, TunnelSocket, TunnelSocketOptions } from "../../../node-runner/tunnel/socket.ts";
@@ -77,7 +80,7 @@ describe("tunnel client", () => {
     };
     const authenticate = (s: StubSocket) => {
       s.open();
-      s.frame({ type: "challenge", protocol: 1, challenge: CHALLENGE });
+      s.frame({ type: "challenge", protocol: PROTOCOL_VERSION, challenge: CHALLENGE });
       s.frame({ type: "ready", runnerId: key.runnerId });
     };
     return { client, key, log, events, socket, authenticate };
@@ -93,6 +96,17 @@ describe("tunnel client", () => {
     expect(auth).toMatchObject({ type: "auth", runnerId: key.runnerId, challenge: CHALLENGE, timestamp: Date.now() });
     expect(events.onReady).toHaveBeenCalledTimes(1);
     expect(client.current()?.isOpen).toBe(true);
+  });
+
+  it("signs for the host it dialled, so the answer cannot be relayed to another edge", async () => {
+    const { client, key, socket, authenticate } = await setup();
+    client.start();
+    authenticate(socket(0));
+    const auth = JSON.parse(socket(0).sent[0] ?? "{}") as { challenge: string; timestamp: number; signature: string };
+    const signed = (edgeHost: string) => authMessage({ edgeHost, challenge: auth.challenge, runnerId: key.runnerId, timestampMs: auth.timestamp });
+    const signature = base64UrlToBytes(auth.signature)!;
+    expect(verify(null, signed("edge.example"), key.privateKey, signature)).toBe(true);
+    expect(verify(null, signed("other-edge.example"), key.privateKey, signature)).toBe(false);
   });
 
   it("pings with exactly PING_FRAME and drops a link silent for two intervals", async () => {
@@ -148,8 +162,9 @@ describe("tunnel client", () => {
     const { client, socket, log } = await setup();
     client.start();
     socket(0).open();
-    socket(0).frame({ type: "challenge", protocol: 2, challenge: CHALLENGE });
-    expect(log.lines.some((l) => / error the edge speaks another tunnel protocol version.*edgeProtocol=2 runnerProtocol=1/.test(l))).toBe(true);
+    socket(0).frame({ type: "challenge", protocol: PROTOCOL_VERSION + 1, challenge: CHALLENGE });
+    const mismatch = new RegExp(` error the edge speaks another tunnel protocol version.*edgeProtocol=${PROTOCOL_VERSION + 1} runnerProtocol=${PROTOCOL_VERSION}`);
+    expect(log.lines.some((l) => mismatch.test(l))).toBe(true);
     expect(socket(0).sent).toEqual([]);
   });
 

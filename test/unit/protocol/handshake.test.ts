@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { base64UrlToBytes } from "../../../protocol/base64.ts";
-import { authMessage, RUNNER_ID_PATTERN, runnerIdFromPublicKey } from "../../../protocol/handshake.ts";
+import { authMessage, edgeHostOf, RUNNER_ID_PATTERN, runnerIdFromPublicKey } from "../../../protocol/handshake.ts";
 
 describe("handshake", () => {
   it("derives a stable runner id from the public key", async () => {
@@ -16,11 +16,22 @@ describe("handshake", () => {
 
   it("signs bytes that a WebCrypto Ed25519 verifier (what workerd runs) accepts, and only those", async () => {
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-    const message = authMessage("A".repeat(43), "rn_0123456789abcdef0123", 1_700_000_000_000);
+    const fields = { edgeHost: "edge.example", challenge: "A".repeat(43), runnerId: "rn_0123456789abcdef0123", timestampMs: 1_700_000_000_000 };
+    const message = authMessage(fields);
     const signature = sign(null, message, privateKey);
     const key = await crypto.subtle.importKey("raw", publicKey.export({ format: "der", type: "spki" }).subarray(12), { name: "Ed25519" }, false, ["verify"]);
     expect(await crypto.subtle.verify("Ed25519", key, signature, message)).toBe(true);
-    const tampered = authMessage("A".repeat(43), "rn_0123456789abcdef0123", 1_700_000_000_001);
-    expect(await crypto.subtle.verify("Ed25519", key, signature, tampered)).toBe(false);
+    for (const tampered of [{ timestampMs: fields.timestampMs + 1 }, { edgeHost: "edge.example:8443" }, { challenge: "B".repeat(43) }, { runnerId: "rn_0123456789abcdef0124" }]) {
+      expect(await crypto.subtle.verify("Ed25519", key, signature, authMessage({ ...fields, ...tampered }))).toBe(false);
+    }
+  });
+
+  it.each([
+    ["wss://Edge.Example/tunnel", "https://edge.example/tunnel", "edge.example"],
+    ["wss://edge.example:443/tunnel", "https://edge.example/tunnel", "edge.example"],
+    ["ws://127.0.0.1:8787/tunnel", "http://127.0.0.1:8787/tunnel", "127.0.0.1:8787"],
+  ])("runner (%s) and Worker (%s) name the same edge host", (runnerUrl, workerUrl, host) => {
+    expect(edgeHostOf(runnerUrl)).toBe(host);
+    expect(edgeHostOf(workerUrl)).toBe(host);
   });
 });

@@ -1,7 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import { bytesToBase64Url, base64UrlToBytes } from "../../../protocol/base64.ts";
-import { authMessage, runnerIdFromPublicKey } from "../../../protocol/handshake.ts";
+import { authMessage, edgeHostOf, runnerIdFromPublicKey } from "../../../protocol/handshake.ts";
 import { parseEdgeMessage, type EdgeMessage, type HelloMessage, type RunnerMessage } from "../../../protocol/tunnel-messages.ts";
+
+/** Where the test runners dial: the edge's host in what they sign is "edge.test". */
+export const TUNNEL_URL = "http://edge.test/tunnel";
 
 export interface TestIdentity {
   runnerId: string;
@@ -39,7 +42,7 @@ export class TunnelClient {
   }
 
   static async open(): Promise<TunnelClient> {
-    const response = await exports.default.fetch("http://edge.test/tunnel", { headers: { Upgrade: "websocket" } });
+    const response = await exports.default.fetch(TUNNEL_URL, { headers: { Upgrade: "websocket" } });
     const ws = response.webSocket;
     if (!ws) throw new Error(`tunnel upgrade failed: HTTP ${response.status}`);
     ws.accept();
@@ -68,12 +71,16 @@ export class TunnelClient {
   }
 
   /** Answers the challenge; `tamper` lets a test break one part of the auth message. */
-  async authenticate(identity: TestIdentity, tamper: { timestamp?: number; challenge?: string; runnerId?: string; corruptSignature?: boolean } = {}) {
+  async authenticate(
+    identity: TestIdentity,
+    tamper: { timestamp?: number; challenge?: string; runnerId?: string; edgeHost?: string; corruptSignature?: boolean } = {},
+  ) {
     const { challenge: issued } = await this.expect("challenge");
     const challenge = tamper.challenge ?? issued;
     const runnerId = tamper.runnerId ?? identity.runnerId;
     const timestamp = tamper.timestamp ?? Date.now();
-    const signature = await identity.sign(authMessage(challenge, runnerId, timestamp));
+    const edgeHost = tamper.edgeHost ?? edgeHostOf(TUNNEL_URL);
+    const signature = await identity.sign(authMessage({ edgeHost, challenge, runnerId, timestampMs: timestamp }));
     if (tamper.corruptSignature) signature[0] = signature[0]! ^ 0xff;
     this.send({ type: "auth", runnerId, challenge, timestamp, signature: bytesToBase64Url(signature) });
     return { challenge, runnerId, timestamp, signature: bytesToBase64Url(signature) };

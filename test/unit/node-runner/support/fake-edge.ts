@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { base64UrlToBytes, bytesToBase64Url } from "../../../../protocol/base64.ts";
 import { TunnelCloseCode } from "../../../../protocol/close-codes.ts";
-import { authMessage, MAX_CLOCK_SKEW_MS, runnerIdFromPublicKey } from "../../../../protocol/handshake.ts";
+import { authMessage, edgeHostOf, MAX_CLOCK_SKEW_MS, runnerIdFromPublicKey } from "../../../../protocol/handshake.ts";
 import type { JobSpec } from "../../../../protocol/job.ts";
 import {
   parseRunnerMessage,
@@ -140,7 +140,8 @@ export class FakeEdge {
     const { port } = server.address() as AddressInfo;
     const edge = new FakeEdge(server, `http://127.0.0.1:${port}`, options);
     for (const key of options.trust ?? []) await edge.trust(key);
-    server.on("connection", (socket) => edge.#accept(socket));
+    // Like the Worker, the edge verifies against the host the runner dialled (the request's Host).
+    server.on("connection", (socket, request) => edge.#accept(socket, edgeHostOf(`http://${request.headers.host ?? ""}/`)));
     return edge;
   }
 
@@ -173,7 +174,7 @@ export class FakeEdge {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  #accept(socket: WebSocket): void {
+  #accept(socket: WebSocket, edgeHost: string): void {
     const connection = new EdgeConnection(this.connections.length, socket, this.changes);
     this.connections.push(connection);
     const challenge = bytesToBase64Url(randomBytes(32));
@@ -187,7 +188,7 @@ export class FakeEdge {
     });
     socket.on("message", (data, isBinary) => {
       const frame = isBinary ? new Uint8Array(data as Buffer) : (data as Buffer).toString("utf8");
-      queue = queue.then(() => this.#onFrame(connection, socket, challenge, frame, () => authenticated, () => (authenticated = true)));
+      queue = queue.then(() => this.#onFrame(connection, socket, { challenge, edgeHost }, frame, () => authenticated, () => (authenticated = true)));
     });
     socket.send(JSON.stringify({ type: "challenge", protocol: PROTOCOL_VERSION, challenge }));
     this.changes.changed();
@@ -196,7 +197,7 @@ export class FakeEdge {
   async #onFrame(
     connection: EdgeConnection,
     socket: WebSocket,
-    challenge: string,
+    issued: { challenge: string; edgeHost: string },
     frame: string | Uint8Array,
     isAuthenticated: () => boolean,
     markAuthenticated: () => void,
@@ -218,7 +219,7 @@ export class FakeEdge {
         socket.close(TunnelCloseCode.protocol_error, "protocol_error");
         return;
       }
-      const code = await this.#verify(message, challenge);
+      const code = await this.#verify(message, issued);
       if (code !== null) {
         socket.close(TunnelCloseCode[code], code);
         return;
@@ -236,7 +237,7 @@ export class FakeEdge {
 
   async #verify(
     message: Extract<RunnerMessage, { type: "auth" }>,
-    challenge: string,
+    { challenge, edgeHost }: { challenge: string; edgeHost: string },
   ): Promise<"challenge_mismatch" | "stale_timestamp" | "unknown_runner" | "bad_signature" | null> {
     if (message.challenge !== challenge) return "challenge_mismatch";
     if (Math.abs(Date.now() - message.timestamp) > MAX_CLOCK_SKEW_MS) return "stale_timestamp";
@@ -248,7 +249,7 @@ export class FakeEdge {
       "Ed25519",
       key,
       signature as Uint8Array<ArrayBuffer>,
-      authMessage(message.challenge, message.runnerId, message.timestamp) as Uint8Array<ArrayBuffer>,
+      authMessage({ edgeHost, challenge: message.challenge, runnerId: message.runnerId, timestampMs: message.timestamp }) as Uint8Array<ArrayBuffer>,
     );
     return ok ? null : "bad_signature";
   }
