@@ -13,11 +13,13 @@ export const TextInputSchema = textField(MAX_TEXT_CHARS, `The text to analyse, 1
 
 /**
  * Only bounded here: the edge checks the bytes themselves (decodes, sniffs png/jpeg/webp/gif,
- * applies its own size limit) before quoting a price, because `imageField` names this field.
+ * applies its own size limit) before quoting a price, because `imageField` names this field. No
+ * minimum length beyond one character: a short "/etc/passwd" must be refused as a path by the image
+ * check (image_path_not_supported), not as a string that is too short.
  */
 export const ImageInputSchema = z
   .string()
-  .min(16)
+  .min(1)
   .max(LIMITS.maxImageBase64Chars + 64)
   .describe("The image: raw base64, or a data: URL, of a png, jpeg, webp or gif.");
 
