@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isBase64Image } from "./images.ts";
+import { nestsDeeperThan } from "./json-depth.ts";
 import { MODEL_NAME_PATTERN } from "./models.ts";
 
 /**
@@ -51,8 +52,14 @@ export const GenerationOptionsSchema = z.strictObject({
 });
 export type GenerationOptions = z.infer<typeof GenerationOptionsSchema>;
 
+/** Real output schemas nest a dozen levels; thousands overflow the serialisers between edge and Ollama. */
+export const MAX_FORMAT_DEPTH = 64;
+
 /** Ollama's `format`: "json" or a JSON Schema object the output must conform to. */
-export const OutputFormatSchema = z.union([z.literal("json"), z.record(z.string(), z.unknown())]);
+export const OutputFormatSchema = z.union([
+  z.literal("json"),
+  z.record(z.string(), z.unknown()).refine((schema) => !nestsDeeperThan(schema, MAX_FORMAT_DEPTH), `must not nest deeper than ${MAX_FORMAT_DEPTH} levels`),
+]);
 
 export const ChatJobSchema = z.strictObject({
   kind: z.literal("chat"),

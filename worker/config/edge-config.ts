@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Address, Hex } from "viem";
 import { normalizeModelName } from "../../protocol/models.ts";
-import { ModelNameSchema } from "../../protocol/job.ts";
+import { LIMITS, ModelNameSchema } from "../../protocol/job.ts";
 import { SEED_SERVICES } from "../../protocol/catalog/catalog.ts";
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from "../../protocol/image-input.ts";
 import { parseEvmAddress } from "../payments/evm-address.ts";
@@ -71,7 +71,8 @@ const RawEnvSchema = z.object({
   EMBED_PRICE_PER_MTOK: BaseUnits.default(20_000n),
   /** Per-service settings (price, model, on/off): a wrangler.toml table, or JSON text. */
   SERVICES: z.unknown().optional(),
-  MAX_IMAGE_BYTES: PositiveInt(1024, 20 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** At most what one job frame may carry as base64 (LIMITS.maxImageBase64Chars): 15 MiB. */
+  MAX_IMAGE_BYTES: PositiveInt(1024, Math.floor((LIMITS.maxImageBase64Chars * 3) / 4)).default(10 * 1024 * 1024),
   /** "on" adds free copies of paid routes under /__bench for benchmarks; refused off the local chain. */
   BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
 });

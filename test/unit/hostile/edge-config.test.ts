@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { getAddress } from "viem";
 import { describe, expect, it } from "vitest";
 import { SEED_SERVICES } from "../../../protocol/catalog/catalog.ts";
+import { LIMITS } from "../../../protocol/job.ts";
 import { parseEdgeConfig, type ConfigResult } from "../../../worker/config/edge-config.ts";
 import { ADDRESS_CASINGS, anyAddress, badChecksum, deepJsonText, hostileJson, hostileText, invalidUintText, malformedAddress, numberWhereTextBelongs, recase } from "../../support/hostile-arbitraries.ts";
 
@@ -48,6 +49,8 @@ function expectExact(result: ConfigResult) {
   expect(getAddress(payment.asset)).toBe(payment.asset);
   expect(Number.isSafeInteger(payment.chainId)).toBe(true);
   expect(payment.network).toBe(`eip155:${payment.chainId}`);
+  // An image the edge accepts must fit the job a runner accepts, or it is refused after the 402.
+  expect(Math.ceil((result.config.imageLimits.maxBytes * 4) / 3)).toBeLessThanOrEqual(LIMITS.maxImageBase64Chars);
 }
 
 const hostileValue = fc.oneof(hostileText(), invalidUintText, hostileJson, numberWhereTextBelongs.map(String), anyAddress.map((a) => a.toLowerCase()));
@@ -110,6 +113,17 @@ describe("edge config, generated", () => {
         expectProblemsNamed(result, [variable]);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("accepts MAX_IMAGE_BYTES only up to what one job frame can carry", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 * 1024 * 1024 }), (bytes) => {
+        const result = parseSafely({ ...VALID, MAX_IMAGE_BYTES: String(bytes) });
+        expectProblemsNamed(result, ["MAX_IMAGE_BYTES"]);
+        expectExact(result);
+      }),
+      { numRuns: 100 },
     );
   });
 
@@ -177,6 +191,11 @@ describe("edge config, regressions found by the properties above", () => {
   it("a PAY_TO with a corrupted EIP-55 checksum (a typo) is refused, not silently re-checksummed", () => {
     const result = parseSafely({ ...VALID, PAY_TO: badChecksum(VALID.PAY_TO, 0) });
     expect(!result.ok && result.problems.join("\n")).toMatch(/^PAY_TO: .*checksum/);
+  });
+
+  it("a MAX_IMAGE_BYTES of 20 MiB is refused, not accepted for images whose job no runner accepts (a 502 after the 402)", () => {
+    const result = parseSafely({ ...VALID, MAX_IMAGE_BYTES: String(20 * 1024 * 1024) });
+    expect(!result.ok && result.problems.join("\n")).toMatch(/^MAX_IMAGE_BYTES:/);
   });
 
   it("a FACILITATOR_URL of javascript:alert(1) is refused, not fetched on every settlement", () => {

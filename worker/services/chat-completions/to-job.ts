@@ -1,5 +1,5 @@
 import { inspectImageInput } from "../../../protocol/image-input.ts";
-import type { ChatJob, ChatMessage, GenerationOptions } from "../../../protocol/job.ts";
+import { ChatJobSchema, type ChatJob, type ChatMessage, type GenerationOptions } from "../../../protocol/job.ts";
 import { normalizeModelName } from "../../../protocol/models.ts";
 import type { EdgeConfig } from "../../config/edge-config.ts";
 import type { ChatCompletionRequest } from "./request-schema.ts";
@@ -71,6 +71,14 @@ export function planChatJob(request: ChatCompletionRequest, config: EdgeConfig):
   const format = request.response_format;
   if (format?.type === "json_object") job.format = "json";
   if (format?.type === "json_schema") job.format = format.json_schema.schema;
+  // The runner validates the job with this same schema: a job it would refuse must not be quoted,
+  // or the agent pays for a call that can only fail after the 402 (per-message text and image
+  // limits, format depth — bounds the OpenAI body schema does not have).
+  const runnable = ChatJobSchema.safeParse(job);
+  if (!runnable.success) {
+    const issue = runnable.error.issues[0];
+    return { ok: false, status: 400, code: "invalid_request", message: `this request exceeds what a runner accepts: ${issue?.path.join(".") || "job"}: ${issue?.message ?? "invalid"}` };
+  }
   return { ok: true, job, price, maxTokens, model };
 }
 
