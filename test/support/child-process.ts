@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { reportProcessOutput, type OutputStream } from "./process-output.ts";
 
 export interface ManagedProcess {
   readonly child: ChildProcess;
@@ -41,14 +42,16 @@ export function startProcess(name: string, command: string, args: string[], opti
   running.add(child);
   let output = "";
   const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString("utf8");
+  const onData = (stream: OutputStream) => (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    reportProcessOutput(name, child.pid!, stream, text);
+    output += text;
     // Long-running children (the local stack) must not grow this without bound.
     if (output.length > MAX_OUTPUT_CHARS) output = output.slice(-MAX_OUTPUT_CHARS / 2);
     for (const listener of listeners) listener();
   };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
+  child.stdout?.on("data", onData("stdout"));
+  child.stderr?.on("data", onData("stderr"));
   const exited = new Promise<number | null>((resolve) => {
     child.on("exit", (code, signal) => {
       running.delete(child);

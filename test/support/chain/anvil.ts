@@ -3,6 +3,7 @@ import { ANVIL_KEYS, ANVIL_MNEMONIC } from "./accounts.ts";
 import { resolveAnvilBinary } from "./anvil-binary.ts";
 import { assertLocalChainId } from "./forbidden-chains.ts";
 import { guardAgainstOrphans } from "./orphan-guard.ts";
+import { reportProcessOutput } from "../process-output.ts";
 
 export interface AnvilOptions {
   /** 0 or absent: anvil binds a free port itself, so parallel test files cannot race for one. */
@@ -102,6 +103,7 @@ function watchProcess(child: ChildProcess): WatchedProcess {
   // Both pipes must keep draining for anvil's whole life: it logs every RPC call, and a full pipe
   // would block it.
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    reportProcessOutput("anvil", child.pid ?? 0, "stdout", chunk);
     if (portFound) return;
     stdoutTail = (stdoutTail + chunk).slice(-OUTPUT_TAIL_CHARS);
     const match = LISTENING.exec(stdoutTail);
@@ -111,6 +113,7 @@ function watchProcess(child: ChildProcess): WatchedProcess {
     }
   });
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    reportProcessOutput("anvil", child.pid ?? 0, "stderr", chunk);
     stderrTail = (stderrTail + chunk).slice(-OUTPUT_TAIL_CHARS);
   });
 
