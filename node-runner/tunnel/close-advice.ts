@@ -25,7 +25,7 @@ export function adviseOnClose(code: number): CloseAdvice {
         reason,
         retry: "cap",
         advice:
-          "the edge holds a different public key for this runner id: RUNNER_KEYS has a stale entry or the key file was replaced; give the edge operator the current key (`node-runner public-key`) to put in RUNNER_KEYS",
+          "the edge holds a different public key for this runner id (RUNNER_KEYS has a stale entry or the key file was replaced: give the edge operator the current key, `node-runner public-key`), or the edge sees another host name than this runner dialled (the close reason names it; a proxy rewriting Host): set EDGE_URL to that host",
       };
     case TunnelCloseCode.replaced:
       return {

@@ -60,7 +60,10 @@ describe("tunnel: what the signature binds", () => {
     ["an empty host", ""],
   ])("refuses a signature made for %s (a challenge relayed from this edge through another)", async (_name, edgeHost) => {
     const identity = await testIdentity(0);
-    expectClosedWith(await refusal((c) => c.authenticate(identity, { edgeHost })), "bad_signature");
+    const closed = await refusal((c) => c.authenticate(identity, { edgeHost }));
+    expectClosedWith(closed, "bad_signature");
+    // The runner is told which host this edge verified against, so a Host-rewriting proxy is diagnosable.
+    expect(closed.reason).toContain("expected a signature for host edge.test");
   });
 
   it("accepts the same runner signing for this edge's host (the control for the case above)", async () => {

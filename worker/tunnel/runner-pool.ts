@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { bytesToBase64Url } from "../../protocol/base64.ts";
-import { TunnelCloseCode, type TunnelCloseReason } from "../../protocol/close-codes.ts";
+import { closeReasonText, TunnelCloseCode, type TunnelCloseReason } from "../../protocol/close-codes.ts";
 import { CHALLENGE_BYTES, edgeHostOf, HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKE_FRAME_CHARS } from "../../protocol/handshake.ts";
 import type { JobSpec } from "../../protocol/job.ts";
 import { normalizeModelName } from "../../protocol/models.ts";
@@ -161,7 +161,9 @@ export class RunnerPool extends DurableObject<Env> {
       wasChallengeUsed: (challenge) =>
         this.ctx.storage.sql.exec("SELECT 1 FROM used_challenges WHERE challenge = ?", challenge).toArray().length > 0,
     });
-    if (!verdict.ok) return close(ws, verdict.reason);
+    // A signature that does not verify may have been made for the host the runner dialled when the
+    // edge is reached under another (a proxy rewriting Host): say which host this edge expected.
+    if (!verdict.ok) return close(ws, verdict.reason, verdict.reason === "bad_signature" ? `expected a signature for host ${attachment.edgeHost}` : undefined);
     this.ctx.storage.sql.exec(
       "INSERT OR IGNORE INTO used_challenges (challenge, used_at) VALUES (?, ?)",
       attachment.challenge,
