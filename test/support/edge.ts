@@ -19,7 +19,11 @@ export interface Edge {
   port: number;
   process: ManagedProcess;
   persistDir: string;
-  stop(): Promise<void>;
+  /**
+   * Stops wrangler dev (SIGINT, as Ctrl-C does); `crash: true` kills it at once instead (SIGKILL to
+   * the whole process group: workerd gets no chance to finish anything), as a machine failure would.
+   */
+  stop(options?: { crash?: boolean }): Promise<void>;
 }
 
 /**
@@ -75,8 +79,8 @@ async function startEdgeOnce(options: EdgeOptions): Promise<Edge> {
     port,
     process: proc,
     persistDir,
-    async stop() {
-      await proc.stop({ signal: "SIGINT", graceMs: 5_000 });
+    async stop({ crash = false } = {}) {
+      await proc.stop(crash ? { signal: "SIGKILL", graceMs: 0 } : { signal: "SIGINT", graceMs: 5_000 });
       // The env file holds secrets: it never outlives the edge. (A given persistDir lives elsewhere.)
       rmSync(workDir, { recursive: true, force: true });
     },

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { runnerIdFromPublicKey } from "../../protocol/handshake.ts";
 
 export interface TestRunnerKey {
   /** base64url raw public key, as RUNNER_KEYS lists it */
@@ -14,4 +15,9 @@ export function generateRunnerKey(): TestRunnerKey {
   const jwk = privateKey.export({ format: "jwk" }) as { kty: string; crv: string; x: string; d: string };
   void publicKey;
   return { publicKey: jwk.x, jwk, privateKey };
+}
+
+/** The runner id the edge derives from this key (`rn_` + 20 hex of SHA-256 of the public key). */
+export function runnerIdOf(key: TestRunnerKey): Promise<string> {
+  return runnerIdFromPublicKey(new Uint8Array(Buffer.from(key.publicKey, "base64url")));
 }

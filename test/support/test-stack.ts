@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Address } from "viem";
 import { ANVIL_KEYS } from "./chain/accounts.ts";
 import { startLocalChain, type LocalChain } from "./chain/local-chain.ts";
@@ -25,16 +28,23 @@ export interface TestStackOptions {
 export interface TestStack {
   chain: LocalChain;
   standin: OllamaStandin;
-  edge: Edge;
+  /** The edge now running (replaced by restartEdge, at the same URL). */
+  readonly edge: Edge;
   runners: RunnerProcess[];
   spareKeys: TestRunnerKey[];
   network: string;
   usdc: Address;
   payTo: Address;
   startRunner(key: TestRunnerKey, extra?: Partial<RunnerProcessOptions>): RunnerProcess;
-  /** Waits until the edge lists `count` runners that have sent their models. */
-  waitForRunners(count: number): Promise<void>;
+  /** Waits (30 s by default) until the edge lists `count` runners that have sent their models. */
+  waitForRunners(count: number, options?: { timeoutMs?: number }): Promise<void>;
   admin(path: string): Promise<Response>;
+  /**
+   * Stops the edge (gracefully, or `crash: true` for SIGKILL) and starts it again on the same port
+   * with the same Durable Object storage and vars, as a restart of the edge's process would.
+   * Runners reconnect by themselves (their backoff), so this does not wait for them.
+   */
+  restartEdge(options?: { crash?: boolean }): Promise<Edge>;
   stop(): Promise<void>;
 }
 
@@ -47,29 +57,32 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const keys = Array.from({ length: runnerCount + (options.spareRunnerKeys ?? 0) }, () => generateRunnerKey());
   const [chain, standin] = await Promise.all([startLocalChain({ chainId: options.chainId ?? 31337 }), startOllamaStandin(options.standin)]);
   const network = `eip155:${chain.chainId}`;
+  // The stack owns the edge's storage, so it outlives a restart of the edge process.
+  const persistDir = mkdtempSync(join(tmpdir(), "edge402-state-"));
   let edge: Edge;
+  let edgeEnv: Record<string, string>;
   try {
     const prepared = options.prepareEdge ? await options.prepareEdge(chain) : {};
-    edge = await startEdge({
-      env: {
-        NETWORK: network,
-        USDC_ADDRESS: chain.usdc.address,
-        USDC_NAME: chain.usdc.name,
-        USDC_VERSION: chain.usdc.version,
-        PAY_TO: chain.accounts.payTo.address,
-        FACILITATOR: "embedded",
-        RPC_URL: chain.rpcUrl,
-        RELAYER_KEY: ANVIL_KEYS[3], // the `relayer` role; a public anvil key
+    edgeEnv = {
+      NETWORK: network,
+      USDC_ADDRESS: chain.usdc.address,
+      USDC_NAME: chain.usdc.name,
+      USDC_VERSION: chain.usdc.version,
+      PAY_TO: chain.accounts.payTo.address,
+      FACILITATOR: "embedded",
+      RPC_URL: chain.rpcUrl,
+      RELAYER_KEY: ANVIL_KEYS[3], // the `relayer` role; a public anvil key
 
-        ADMIN_TOKEN,
-        RUNNER_KEYS: keys.map((k) => k.publicKey).join(","),
-        CHAT_MODELS: "qwen2.5:7b,qwen2.5:0.5b,qwen2.5vl:7b",
-        ...options.edgeEnv,
-        ...prepared,
-      },
-    });
+      ADMIN_TOKEN,
+      RUNNER_KEYS: keys.map((k) => k.publicKey).join(","),
+      CHAT_MODELS: "qwen2.5:7b,qwen2.5:0.5b,qwen2.5vl:7b",
+      ...options.edgeEnv,
+      ...prepared,
+    };
+    edge = await startEdge({ env: edgeEnv, persistDir });
   } catch (error) {
     await Promise.allSettled([chain.stop(), standin.close()]);
+    rmSync(persistDir, { recursive: true, force: true });
     throw error;
   }
 
@@ -81,7 +94,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const stack: TestStack = {
     chain,
     standin,
-    edge,
+    get edge() {
+      return edge;
+    },
     runners,
     spareKeys: keys.slice(runnerCount),
     network,
@@ -92,8 +107,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       runners.push(runner);
       return runner;
     },
-    async waitForRunners(count) {
-      for (let attempt = 0; attempt < 300; attempt++) {
+    async waitForRunners(count, { timeoutMs = 30_000 } = {}) {
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
         const response = await admin("/admin/runners");
         const body = (await response.json()) as { runners: Array<{ models: unknown[]; draining: boolean }> };
         if (body.runners.filter((r) => r.models.length > 0 && !r.draining).length >= count) return;
@@ -102,9 +117,16 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       throw new Error(`the edge never listed ${count} ready runners`);
     },
     admin,
+    async restartEdge({ crash = false } = {}) {
+      const { port } = edge;
+      await edge.stop({ crash });
+      edge = await startEdge({ env: edgeEnv, persistDir, port });
+      return edge;
+    },
     async stop() {
       await Promise.allSettled(runners.map((r) => r.kill()));
       await Promise.allSettled([edge.stop(), chain.stop(), standin.close()]);
+      rmSync(persistDir, { recursive: true, force: true });
     },
   };
   try {
