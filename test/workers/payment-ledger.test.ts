@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SettledPayment } from "../../worker/payments/payment-ledger.ts";
+import type { RecoveredPayment, SettledPayment } from "../../worker/payments/payment-ledger.ts";
 
 // Each test uses its own ledger object, so they cannot see each other's rows.
 const ledger = (name: string) => env.PAYMENT_LEDGER.getByName(name);
@@ -21,6 +21,17 @@ const settled = (nonceKey: string, txHash: string, extra: Partial<SettledPayment
   promptTokens: 10,
   completionTokens: 5,
   ...extra,
+});
+
+const recovered = (nonceKey: string, txHash: string): RecoveredPayment => ({
+  nonceKey,
+  network: "eip155:31337",
+  payer: "0xAbC0000000000000000000000000000000000001",
+  payTo: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+  asset: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+  amount: "1000",
+  txHash,
+  validBefore: Math.floor(Date.now() / 1000) + 300,
 });
 
 describe("PaymentLedger reservations", () => {
@@ -112,5 +123,38 @@ describe("PaymentLedger listing", () => {
     await stub.recordSettlement(settled("u1", tx, { promptTokens: null, completionTokens: null }));
     await stub.recordUsage(tx, 12, 34);
     expect((await stub.list({ limit: 1, offset: 0 })).payments[0]).toMatchObject({ promptTokens: 12, completionTokens: 34 });
+  });
+});
+
+describe("PaymentLedger recovered settlements (transfers on chain that no paid call recorded)", () => {
+  it("lists a transfer whose paid call died mid-settlement, and its nonce is used from then on (was: charged on chain, never in the ledger)", async () => {
+    const stub = ledger("recover-orphan");
+    const tx = "0x" + "05".repeat(32);
+    await stub.reserve("r1", reservation());
+    await stub.markPending("r1", tx);
+    await stub.recordRecovered([recovered("r1", tx), recovered("r2", "0x" + "06".repeat(32))]);
+    expect(await stub.reserve("r1", reservation())).toEqual({ ok: false, state: "settled" });
+    expect(await stub.reserve("r2", reservation())).toEqual({ ok: false, state: "settled" }); // released before the transfer landed
+    const page = await stub.list({ limit: 10, offset: 0 });
+    expect(page.payments.map((p) => [p.txHash, p.service, p.x402Version, p.model])).toEqual([
+      ["0x" + "06".repeat(32), "recovered", 0, null],
+      [tx, "recovered", 0, null],
+    ]);
+  });
+
+  it("leaves a payment the paid call recorded as it is, and lets a late paid call fill in a recovered one", async () => {
+    const stub = ledger("recover-known");
+    const known = "0x" + "07".repeat(32);
+    const late = "0x" + "08".repeat(32);
+    await stub.recordSettlement(settled("k1", known));
+    await stub.recordRecovered([recovered("k1", known), recovered("k2", late)]);
+    await stub.recordRecovered([recovered("k2", late)]); // a second sweep changes nothing
+    await stub.recordSettlement(settled("k2", late, { service: "sentiment" }));
+    const page = await stub.list({ limit: 10, offset: 0 });
+    expect(page.totals.count).toBe(2);
+    expect(page.payments.map((p) => [p.txHash, p.service, p.x402Version, p.model])).toEqual([
+      [late, "sentiment", 2, "qwen2.5:7b"],
+      [known, "chat.completions", 2, "qwen2.5:7b"],
+    ]);
   });
 });

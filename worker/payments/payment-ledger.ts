@@ -50,6 +50,23 @@ export interface LedgerPage {
   totals: { count: number; amount: string; byService: Array<{ service: string; count: number; amount: string }> };
 }
 
+/** A settlement found on chain that no paid call recorded: see PaymentLedger.recordRecovered. */
+export interface RecoveredPayment {
+  nonceKey: string;
+  network: string;
+  payer: string;
+  payTo: string;
+  asset: string;
+  /** base units, decimal string */
+  amount: string;
+  txHash: string;
+  /** unix seconds */
+  validBefore: number;
+}
+
+/** The ledger's `service` for recovered payments: which call they paid for is not on chain. */
+export const RECOVERED_SERVICE = "recovered";
+
 const PRUNE_INTERVAL_MS = 60 * 60_000;
 
 /**
@@ -163,7 +180,8 @@ export class PaymentLedger extends DurableObject<Env> {
       .exec<{ id: number }>(
         `INSERT INTO payments (settled_at, nonce_key, network, payer, pay_to, asset, amount, service, tx_hash, x402_version, model, runner_id, prompt_tokens, completion_tokens)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (tx_hash) DO UPDATE SET service = excluded.service
+         ON CONFLICT (tx_hash) DO UPDATE SET service = excluded.service, x402_version = excluded.x402_version, model = excluded.model,
+           runner_id = excluded.runner_id, prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens
          RETURNING id`,
         Date.now(),
         payment.nonceKey,
@@ -182,6 +200,41 @@ export class PaymentLedger extends DurableObject<Env> {
       )
       .one();
     return row.id;
+  }
+
+  /**
+   * Transfers the relayer found on chain that no paid call recorded (its Worker or the relayer
+   * stopped mid-settlement, or the receipt came too late): the money moved, so the ledger lists them,
+   * with what the chain knows (`service` "recovered", x402 version 0, no model, runner or
+   * tokens), and their nonces count as used. Payments already recorded are left as they are.
+   */
+  recordRecovered(payments: RecoveredPayment[]): void {
+    for (const payment of payments) {
+      this.ctx.storage.sql.exec(
+        `INSERT INTO reservations (nonce_key, state, lease_until, valid_before, payer, amount, tx_hash) VALUES (?, 'settled', 0, ?, ?, ?, ?)
+         ON CONFLICT (nonce_key) DO UPDATE SET state = 'settled', tx_hash = excluded.tx_hash`,
+        payment.nonceKey,
+        payment.validBefore,
+        payment.payer.toLowerCase(),
+        payment.amount,
+        payment.txHash,
+      );
+      this.ctx.storage.sql.exec(
+        `INSERT INTO payments (settled_at, nonce_key, network, payer, pay_to, asset, amount, service, tx_hash, x402_version, model, runner_id, prompt_tokens, completion_tokens)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, NULL)
+         ON CONFLICT (tx_hash) DO NOTHING`,
+        Date.now(),
+        payment.nonceKey,
+        payment.network,
+        payment.payer.toLowerCase(),
+        payment.payTo.toLowerCase(),
+        payment.asset.toLowerCase(),
+        payment.amount,
+        RECOVERED_SERVICE,
+        payment.txHash,
+      );
+    }
+    if (payments.length > 0) void this.schedulePrune();
   }
 
   /** Token counts of a streamed job arrive after settlement, when the stream ends. */

@@ -7,18 +7,25 @@ import {
   encodeFunctionData,
   http,
   isAddressEqual,
+  keccak256,
   parseEventLogs,
   parseSignature,
+  TransactionNotFoundError,
+  TransactionReceiptNotFoundError,
   type Address,
   type Hex,
+  type Log,
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { ledgerOf } from "../../app-context.ts";
 import { edgeConfigFor } from "../../config/edge-config.ts";
+import { nonceKeyText, type RecoveredPayment } from "../payment-ledger.ts";
 import { PaymentReason } from "../reasons.ts";
 import type { Authorization } from "../wire.ts";
 import type { SettleOutcome } from "./facilitator.ts";
 import { reasonForRevert } from "./revert-reasons.ts";
+import { TransferJournal, type JournaledTransfer } from "./transfer-journal.ts";
 
 export type RelayPreflight =
   | { ok: true; balance: string | null }
@@ -42,6 +49,10 @@ const RECEIPT_POLL_START_MS = 25;
 const RECEIPT_POLL_MAX_MS = 1_000;
 /** Fee estimates are reused this long: one fewer round trip per settlement, at 2× base-fee headroom. */
 const FEE_CACHE_MS = 5_000;
+/** Journaled transfers are looked at again this long after they were sent (past any receipt wait). */
+const SWEEP_AFTER_MS = RECEIPT_TIMEOUT_MS + 15_000;
+/** A settled transfer is left this long to its paid call to record, before the sweep makes sure. */
+const SETTLED_GRACE_MS = 60_000;
 
 const transferEventAbi = [
   {
@@ -64,12 +75,28 @@ const transferEventAbi = [
  * Nonces are allocated synchronously right before signing, only after gas estimation succeeded (a
  * reverting transfer is never broadcast and never consumes a nonce). Any send error resynchronises
  * the nonce from the chain.
+ *
+ * Every transfer is journaled (transfer-journal.ts) before it is sent. A send error is checked
+ * against the chain before the payment is released (the node may have taken the transaction), and an
+ * alarm sweep puts any transfer that moved money without being recorded (its paid call, or this
+ * object, stopped mid-settlement; the receipt came too late) into the ledger.
  */
 export class Relayer extends DurableObject<Env> {
   private clients: { public: PublicClient; account: PrivateKeyAccount; chainId: number } | null = null;
   private nextNonce: number | null = null;
   private nonceSync: Promise<number> | null = null;
   private fees: { at: number; value: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> } | null = null;
+  private readonly journal: TransferJournal;
+  /** Transfers a settle() call of this instance is still seeing through (the sweep leaves them alone). */
+  private readonly settling = new Set<Hex>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.journal = new TransferJournal(ctx.storage.sql);
+    // A fresh instance is settling nothing: whatever the journal holds was left by one that stopped
+    // (restart, deploy, crash) and is looked at now rather than at the sweep it had planned.
+    if (!this.journal.isEmpty) void ctx.storage.setAlarm(Date.now()).catch(() => {});
+  }
 
   /**
    * Simulates the transfer from the relayer (what settle will send) and reads the payer's balance,
@@ -108,17 +135,51 @@ export class Relayer extends DurableObject<Env> {
       }
     }
 
-    let hash: Hex;
+    let serializedTransaction: Hex;
     try {
       const fees = await this.feesPerGas(publicClient);
       const nonce = await this.allocateNonce(publicClient, account.address);
       // Signed here with every field set, so sending is exactly one eth_sendRawTransaction.
-      const serializedTransaction = await account.signTransaction({ type: "eip1559", chainId, to: request.asset, data, gas, nonce, ...fees });
-      hash = await publicClient.sendRawTransaction({ serializedTransaction });
+      serializedTransaction = await account.signTransaction({ type: "eip1559", chainId, to: request.asset, data, gas, nonce, ...fees });
+    } catch (error) {
+      this.nextNonce = null;
+      return { success: false, reason: PaymentReason.unexpectedSettleError, message: `relayer could not prepare the transfer: ${errorText(error)}`, outcomeUnknown: false, transaction: null };
+    }
+    // The hash is known before sending: whatever the node answers, the transfer can be looked up.
+    const hash = keccak256(serializedTransaction);
+    // Journaled, with a sweep planned, before it leaves: storage writes are durable before any further
+    // output of this object, so no transfer reaches the chain without a trace here.
+    this.journal.sent(hash, request.asset, request.authorization, Date.now());
+    this.settling.add(hash);
+    try {
+      await this.scheduleSweep(Date.now() + SWEEP_AFTER_MS);
+      const outcome = await this.sendAndConfirm(publicClient, request, serializedTransaction, hash);
+      if (outcome.success) this.journal.settled(hash, Date.now());
+      else if (!outcome.outcomeUnknown) this.journal.forget([hash]);
+      return outcome;
+    } finally {
+      this.settling.delete(hash);
+    }
+  }
+
+  /** Sends the signed transfer and waits for its outcome. */
+  private async sendAndConfirm(publicClient: PublicClient, request: RelayRequest, serializedTransaction: Hex, hash: Hex): Promise<SettleOutcome> {
+    try {
+      await publicClient.sendRawTransaction({ serializedTransaction });
     } catch (error) {
       this.nextNonce = null;
       const message = errorText(error);
-      return { success: false, reason: PaymentReason.unexpectedSettleError, message: `relayer could not send the transfer: ${message}`, outcomeUnknown: false, transaction: null };
+      // An error is not proof that nothing was sent: the node may have taken the transaction and its
+      // answer been lost (a timeout, a dropped connection). Ask it before releasing the payment.
+      const sent = await transactionKnown(publicClient, hash);
+      if (sent === false) {
+        const reason = /revert/i.test(message) ? reasonForRevert(message) : PaymentReason.unexpectedSettleError;
+        return { success: false, reason, message: `relayer could not send the transfer: ${message}`, outcomeUnknown: false, transaction: null };
+      }
+      if (sent === null) {
+        return { success: false, reason: PaymentReason.settlementPending, message: `cannot tell whether transfer ${hash} reached the chain: ${message}`, outcomeUnknown: true, transaction: hash };
+      }
+      // The node has it after all: wait for its receipt like any other.
     }
 
     const receipt = await pollReceipt(publicClient, hash);
@@ -130,14 +191,7 @@ export class Relayer extends DurableObject<Env> {
       return { success: false, reason: PaymentReason.transactionFailed, message: `transfer ${hash} reverted`, outcomeUnknown: false, transaction: hash };
     }
     const { from, to, value } = request.authorization;
-    const moved = parseEventLogs({ abi: transferEventAbi, logs: receipt.logs, eventName: "Transfer" }).some(
-      (log) =>
-        isAddressEqual(log.address, request.asset) &&
-        isAddressEqual(log.args.from, from as Address) &&
-        isAddressEqual(log.args.to, to as Address) &&
-        log.args.value === BigInt(value),
-    );
-    if (!moved) {
+    if (!movedMoney(receipt.logs, { asset: request.asset, payer: from as Address, payee: to as Address, amount: value })) {
       return { success: false, reason: "invalid_exact_evm_transfer_event_mismatch", message: `transfer ${hash} has no matching Transfer event`, outcomeUnknown: true, transaction: hash };
     }
     return { success: true, transaction: hash, payer: from as Address };
@@ -163,6 +217,63 @@ export class Relayer extends DurableObject<Env> {
     return this.nextNonce++;
   }
 
+  /**
+   * The sweep: every journaled transfer no settle() of this instance is seeing through is checked on
+   * chain. Those that moved the money go into the ledger (a no-op for those the paid call recorded);
+   * those that never will are forgotten; the rest wait for the next sweep.
+   */
+  override async alarm(): Promise<void> {
+    const clients = this.getClients();
+    const config = edgeConfigFor(this.env);
+    if (!clients.ok || !config.ok) return;
+    const now = Date.now();
+    const recovered: JournaledTransfer[] = [];
+    const dead: Hex[] = [];
+    for (const transfer of this.journal.all()) {
+      if (this.settling.has(transfer.txHash)) continue;
+      if (transfer.state === "settled") {
+        if (now - transfer.updatedAt >= SETTLED_GRACE_MS) recovered.push(transfer);
+        continue;
+      }
+      const receipt = await clients.public.getTransactionReceipt({ hash: transfer.txHash }).catch((error: unknown) =>
+        error instanceof BaseError && error.walk((e) => e instanceof TransactionReceiptNotFoundError) ? null : undefined,
+      );
+      if (receipt === undefined) continue; // the chain cannot be asked now
+      if (receipt === null) {
+        // Not mined. Once its authorization has expired (with a minute's slack) it can no longer move money.
+        if (transfer.validBefore * 1000 + 60_000 < now) dead.push(transfer.txHash);
+        continue;
+      }
+      if (receipt.status === "success" && movedMoney(receipt.logs, { asset: transfer.asset, payer: transfer.payer, payee: transfer.payee, amount: transfer.amount })) {
+        recovered.push(transfer);
+      } else {
+        dead.push(transfer.txHash);
+      }
+    }
+    if (recovered.length > 0) {
+      const { payment } = config.config;
+      await ledgerOf(this.env).recordRecovered(
+        recovered.map((t): RecoveredPayment => ({
+          nonceKey: nonceKeyText({ chainId: payment.chainId, asset: t.asset, payer: t.payer, nonce: t.nonce }),
+          network: payment.network,
+          payer: t.payer,
+          payTo: t.payee,
+          asset: t.asset,
+          amount: t.amount,
+          txHash: t.txHash,
+          validBefore: t.validBefore,
+        })),
+      );
+    }
+    this.journal.forget([...dead, ...recovered.map((t) => t.txHash)]);
+    if (!this.journal.isEmpty) await this.scheduleSweep(now + SWEEP_AFTER_MS);
+  }
+
+  private async scheduleSweep(at: number) {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
   private getClients(): { ok: true; public: PublicClient; account: PrivateKeyAccount; chainId: number } | { ok: false; message: string } {
     if (this.clients) return { ok: true, ...this.clients };
     const parsed = edgeConfigFor(this.env);
@@ -180,6 +291,16 @@ export class Relayer extends DurableObject<Env> {
   }
 }
 
+/** Whether the node knows the transaction (pending or mined); null when it cannot be asked. */
+async function transactionKnown(client: PublicClient, hash: Hex): Promise<boolean | null> {
+  try {
+    await client.getTransaction({ hash });
+    return true;
+  } catch (error) {
+    return error instanceof BaseError && error.walk((e) => e instanceof TransactionNotFoundError) ? false : null;
+  }
+}
+
 /** Polls for the receipt directly (viem's watcher waits for a new block number first). */
 async function pollReceipt(client: PublicClient, hash: Hex) {
   const deadline = Date.now() + RECEIPT_TIMEOUT_MS;
@@ -191,6 +312,17 @@ async function pollReceipt(client: PublicClient, hash: Hex) {
     delay = Math.min(delay * 2, RECEIPT_POLL_MAX_MS);
   }
   return null;
+}
+
+/** Whether the receipt's logs hold the token Transfer the authorization promised. */
+function movedMoney(logs: Log[], expected: { asset: Address; payer: Address; payee: Address; amount: string }): boolean {
+  return parseEventLogs({ abi: transferEventAbi, logs, eventName: "Transfer" }).some(
+    (log) =>
+      isAddressEqual(log.address, expected.asset) &&
+      isAddressEqual(log.args.from, expected.payer) &&
+      isAddressEqual(log.args.to, expected.payee) &&
+      log.args.value === BigInt(expected.amount),
+  );
 }
 
 function transferCalldata(a: Authorization, signature: Hex): Hex {
