@@ -16,6 +16,28 @@ export const TunnelCloseCode = {
 } as const;
 export type TunnelCloseReason = keyof typeof TunnelCloseCode;
 
+/** RFC 6455: a close frame carries at most 123 bytes of reason; WebSocket.close() throws on more. */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
+/**
+ * `reason: detail` as a close frame can carry it: cut to 123 bytes of UTF-8 at a character boundary
+ * (details quote what a peer sent, so they can be any text; a reason that is too long makes close()
+ * throw, and the socket would stay open).
+ */
+export function closeReasonText(reason: TunnelCloseReason, detail?: string): string {
+  const encoder = new TextEncoder();
+  let text = "";
+  let bytes = 0;
+  for (const char of detail ? `${reason}: ${detail}` : reason) {
+    // A lone surrogate would be sent as U+FFFD anyway: count (and send) it as that.
+    const safe = char.length === 1 && char >= "\ud800" && char <= "\udfff" ? "\ufffd" : char;
+    bytes += encoder.encode(safe).byteLength;
+    if (bytes > MAX_CLOSE_REASON_BYTES) break;
+    text += safe;
+  }
+  return text;
+}
+
 export function closeReasonFromCode(code: number): TunnelCloseReason | null {
   for (const [reason, value] of Object.entries(TunnelCloseCode)) {
     if (value === code) return reason as TunnelCloseReason;

@@ -25,6 +25,10 @@ const hostileUnit = fc.oneof(
 export const hostileText = (maxLength = 48): fc.Arbitrary<string> =>
   fc.oneof({ weight: 4, arbitrary: fc.string({ unit: hostileUnit, maxLength }) }, { weight: 1, arbitrary: fc.constantFrom(...LOADED_WORDS) });
 
+/** Text of 2-4-byte UTF-8 characters (and lone surrogates): small in characters, large in bytes. */
+export const multibyteText = (minLength: number, maxLength: number): fc.Arbitrary<string> =>
+  fc.string({ unit: fc.constantFrom("é", "中", "😀", "\u202e", "\ud800", "\udfff", "\u00a0", "١"), minLength, maxLength });
+
 /**
  * One code point repeated `minLength`..`maxLength` times, past a field limit. (zod measures strings
  * in code points, so a limit is crossed by code points, not UTF-16 units.)
@@ -32,10 +36,13 @@ export const hostileText = (maxLength = 48): fc.Arbitrary<string> =>
 export const oversizedText = (minLength: number, maxLength: number): fc.Arbitrary<string> =>
   fc.tuple(fc.oneof(fc.constantFrom(...SPECIAL_UNITS), fc.string({ unit: "binary", minLength: 1, maxLength: 1 })), fc.integer({ min: minLength, max: maxLength })).map(([unit, n]) => unit.repeat(n));
 
-/** Text that can travel in an HTTP header value (Latin-1, no NUL/CR/LF), as Headers require. */
-export const headerSafeText = (maxLength = 256): fc.Arbitrary<string> =>
+/**
+ * Text that can travel in an HTTP header value (no NUL/CR/LF), as Headers require: Latin-1 by
+ * default; `maxCode` 0x7e keeps it ASCII (workerd warns about, and re-encodes, anything above).
+ */
+export const headerSafeText = (maxLength = 256, maxCode = 0xff): fc.Arbitrary<string> =>
   fc.string({
-    unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)),
+    unit: fc.integer({ min: 0x20, max: maxCode }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)),
     maxLength,
   });
 

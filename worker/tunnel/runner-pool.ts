@@ -454,7 +454,7 @@ function send(ws: WebSocket, message: EdgeMessage) {
 
 function close(ws: WebSocket, reason: TunnelCloseReason, detail?: string) {
   try {
-    ws.close(TunnelCloseCode[reason], detail ? `${reason}: ${detail}`.slice(0, 120) : reason);
+    ws.close(TunnelCloseCode[reason], closeReasonText(reason, detail));
   } catch {
     // Already closed.
   }
