@@ -76,7 +76,25 @@ describe("chain faults at settlement", () => {
     expect(newEntries.map((e) => e.txHash)).toEqual([receipt.transaction.toLowerCase()]);
   });
 
-  it("the node refuses the transfer as reverting: 402 with the revert's reason, nothing charged, ledger = chain", async () => {
+  it("RPC down for the transfer and for looking it up: 402 settlement_pending, the payment never served again, nothing charged, ledger = chain", async () => {
+    const body = chat();
+    const { header, since } = await prepare(body);
+    relay.failMethods.add("eth_sendRawTransaction");
+    relay.failMethods.add("eth_getTransactionByHash");
+    const failed = await paid.post(body, header);
+    expect(failed.status).toBe(402);
+    const receipt = readReceipt(failed);
+    // The edge cannot tell whether the transfer left: it names it, and treats the authorization as spent.
+    expect(receipt).toMatchObject({ success: false, errorReason: "settlement_pending" });
+    expect(receipt.transaction).toMatch(/^0x[0-9a-f]{64}$/);
+    relay.failMethods.clear();
+    const replay = await paid.post(body, header);
+    expect(replay.status).toBe(402);
+    expect(readPaymentRequired(replay).error).toBe("settlement_pending");
+    await expectReconciled(stack, { since, charged: { [payer().address]: 0n } });
+  });
+
+  it("the node refuses the transfer as reverting: 402 with the revert's reason (was: unexpected_settle_error), nothing charged, ledger = chain", async () => {
     const body = chat();
     const { header, since } = await prepare(body);
     relay.revertMethods.set("eth_sendRawTransaction", "FiatTokenV2: authorization is used or canceled");

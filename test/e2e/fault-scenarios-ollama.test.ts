@@ -4,7 +4,7 @@ import { contentOf, errorOf, paidRequests, type PaidRequests } from "../support/
 import { checkpoint, expectReconciled } from "../support/reconcile.ts";
 import { readSse } from "../support/sse.ts";
 import { startTestStack, type TestStack } from "../support/test-stack.ts";
-import { readReceipt } from "../support/x402-payments.ts";
+import { readPaymentRequired, readReceipt } from "../support/x402-payments.ts";
 
 // Ollama fails in every way it can, behind a real runner. Each scenario checks (a) the agent gets a
 // clear status and reason, (b) the payer is charged only for what was delivered (on-chain balance),
@@ -98,6 +98,31 @@ describe("Ollama fails mid-answer", () => {
 });
 
 describe("the agent goes away", () => {
+  it("client gives up before any output: nothing charged, ledger = chain, and the payment is good again once the job ended", async () => {
+    const body = chat(false);
+    const { header } = await paid.sign(body, payer());
+    const since = await checkpoint(stack, [payer().address]);
+    stack.standin.injectFailure({ mode: "hang" });
+    const controller = new AbortController();
+    const pending = paid.post(body, header, { signal: controller.signal });
+    await stack.standin.waitFor((s) => s.active > 0, 15_000);
+    const gaveUp = expect(pending).rejects.toThrow(/abort/i);
+    controller.abort();
+    await gaveUp;
+    // Under wrangler dev, request.signal never fires (miniflare's entry worker does not pass the
+    // disconnect on), so the job runs to its 3 s timeout here; on Cloudflare it is cancelled at once.
+    await stack.standin.waitFor((s) => s.active === 0, 15_000);
+    await expectReconciled(stack, { since, charged: { [payer().address]: 0n } });
+    // The reservation is released when the job ends (not left to its lease): the same payment then buys a result.
+    let retried = await paid.post(body, header);
+    for (const deadline = Date.now() + 10_000; retried.status === 402 && Date.now() < deadline; ) {
+      expect(readPaymentRequired(retried).error).toBe("payment_in_flight"); // the job is still running out its time
+      retried = await paid.post(body, header);
+    }
+    expect(retried.status).toBe(200);
+    await expectReconciled(stack, { since, charged: { [payer().address]: (await paid.quote(body)).price } });
+  });
+
   it("client disconnects mid-stream: the Ollama call is aborted, the payer charged exactly once, ledger = chain", async () => {
     stack.standin.setTokensPerSecond(50);
     const aborted = stack.standin.stats().streamsAborted;
