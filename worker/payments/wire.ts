@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nestsDeeperThan } from "../../protocol/json-depth.ts";
 import { parseEvmAddress } from "./evm-address.ts";
 
 /**
@@ -40,6 +41,16 @@ export const ExactEvmPayloadSchema = z.object({
   authorization: AuthorizationSchema,
 });
 
+/**
+ * Fields a client may fill with any JSON (extensions, extra, resource) are still bounded in depth:
+ * a header holds ~12k levels, and this payload is later serialised (to a remote facilitator), which
+ * overflows the stack at a few thousand. Echoed bazaar schemas nest a dozen or so.
+ */
+const MAX_JSON_DEPTH = 64;
+const shallow = (value: unknown) => !nestsDeeperThan(value, MAX_JSON_DEPTH);
+const DEPTH_MESSAGE = `must not nest deeper than ${MAX_JSON_DEPTH} levels`;
+const JsonRecord = z.record(z.string(), z.unknown()).refine(shallow, DEPTH_MESSAGE);
+
 /** What a v2 client echoes back as `accepted`: compared field by field with what we offered. */
 export const AcceptedRequirementsSchema = z.object({
   scheme: z.string().max(64),
@@ -48,15 +59,15 @@ export const AcceptedRequirementsSchema = z.object({
   asset: z.string().max(64),
   payTo: z.string().max(64),
   maxTimeoutSeconds: z.number(),
-  extra: z.record(z.string(), z.unknown()).optional(),
+  extra: JsonRecord.optional(),
 });
 
 export const PaymentPayloadV2Schema = z.object({
   x402Version: z.literal(2),
-  resource: z.object({ url: z.string().max(2048) }).passthrough().optional(),
+  resource: z.object({ url: z.string().max(2048) }).passthrough().refine(shallow, DEPTH_MESSAGE).optional(),
   accepted: AcceptedRequirementsSchema,
   payload: ExactEvmPayloadSchema,
-  extensions: z.record(z.string(), z.unknown()).optional(),
+  extensions: JsonRecord.optional(),
 });
 
 export const PaymentPayloadV1Schema = z.object({

@@ -152,8 +152,8 @@ describe("payment header decoding, generated", () => {
         const path = paths[pick % paths.length]!;
         const text = base64OfText(jsonWithRawAt(payload, path, deep));
         fc.pre(text.length <= 16 * 1024);
-        const result = decode(name, text);
-        if (result.kind === "invalid") expectRefused(result);
+        // No field of a payment holds 1,000 levels: every one is refused (never passed on to overflow later).
+        expectRefused(decode(name, text));
       }),
       { numRuns: RUNS.deep },
     );
@@ -232,6 +232,17 @@ describe("payment header decoding, regressions found by the properties above", (
   it("an x402Version nested 5,000 arrays deep is refused as invalid_x402_version, not a stack overflow (a 500)", () => {
     const deep = `${"[".repeat(5_000)}${"]".repeat(5_000)}`;
     expectRefused(decode("PAYMENT-SIGNATURE", base64OfText(`{"x402Version":${deep}}`)), PaymentReason.invalidVersion);
+  });
+
+  it.each([
+    ["extensions", ["extensions", "x"]],
+    ["accepted.extra", ["accepted", "extra", "x"]],
+    ["resource", ["resource", "x"]],
+  ])("a v2 payload whose %s nests 4,000 levels is refused as invalid_payload, not passed on for serialisation to overflow", (_name, path) => {
+    const text = base64OfText(jsonWithRawAt(v2, path, `${"[".repeat(4_000)}${"]".repeat(4_000)}`));
+    expect(text.length).toBeLessThanOrEqual(16 * 1024);
+    const refusal = expectRefused(decode("PAYMENT-SIGNATURE", text), PaymentReason.invalidPayload);
+    expect(refusal.message).toContain("deeper than");
   });
 
   it("an authorization.to with a corrupted EIP-55 checksum is refused as invalid_payload, not treated as the payee", () => {
