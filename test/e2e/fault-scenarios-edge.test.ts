@@ -38,6 +38,14 @@ afterEach(() => {
 const payer = () => stack.chain.accounts.payers[4];
 const chat = (content = "settle me") => ({ model: "qwen2.5:7b", messages: [{ role: "user", content }], max_tokens: 8 });
 
+/** Polls `condition` (bounded), for state only observable by asking. */
+async function until(condition: () => boolean, failure: string, timeoutMs = 15_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !condition(); ) {
+    if (Date.now() >= deadline) throw new Error(failure);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function prepare(body: unknown, by = payer()) {
   const { header, price } = await paid.sign(body, by);
   const since = await checkpoint(stack, [by.address]);
@@ -92,6 +100,27 @@ describe("chain faults at settlement", () => {
     expect(replay.status).toBe(402);
     expect(readPaymentRequired(replay).error).toBe("settlement_pending");
     await expectReconciled(stack, { since, charged: { [payer().address]: 0n } });
+  });
+
+  it("one transfer fails to send while a later one is already out: the later one still lands at once (was: stuck behind the nonce gap, 402 settlement_pending after 60 s, then charged)", async () => {
+    const [a, b] = [chat("first"), chat("second")];
+    const other = stack.chain.accounts.payers[2];
+    const first = await prepare(a);
+    const second = await paid.sign(b, other);
+    const since = await checkpoint(stack, [payer().address, other.address]);
+    const sends = relay.calls.get("eth_sendRawTransaction") ?? 0;
+    const held = relay.hold("eth_sendRawTransaction");
+    const pendingA = paid.post(a, first.header);
+    await held.arrived; // A's transfer took nonce n and is on its way
+    const pendingB = paid.post(b, second.header);
+    await until(() => (relay.calls.get("eth_sendRawTransaction") ?? 0) >= sends + 2, "B's transfer never reached the relay"); // n+1, at the node
+    held.fail(); // A's never does
+    const [responseA, responseB] = await Promise.all([pendingA, pendingB]);
+    expect(responseA.status).toBe(402);
+    expect(readReceipt(responseA)).toMatchObject({ success: false, errorReason: "unexpected_settle_error" });
+    expect(responseB.status).toBe(200);
+    const { newEntries } = await expectReconciled(stack, { since, charged: { [payer().address]: 0n, [other.address]: second.price } });
+    expect(newEntries.map((e) => e.txHash)).toEqual([readReceipt(responseB).transaction.toLowerCase()]);
   });
 
   it("the node refuses the transfer as reverting: 402 with the revert's reason (was: unexpected_settle_error), nothing charged, ledger = chain", async () => {

@@ -15,8 +15,8 @@ export interface RpcRelay {
   /** Calls that arrived, by method (held and failed ones included). */
   calls: Map<string, number>;
   /**
-   * Holds the next call of `method` until `release()`: `arrived` resolves when it is being held.
-   * What the test does in between happens, on chain, before the held call.
+   * Holds the next call of `method` until `release()` or `fail()`: `arrived` resolves when it is
+   * being held. What the test does in between happens, on chain, before the held call.
    */
   hold(method: string): HeldCall;
   stop(): Promise<void>;
@@ -24,12 +24,15 @@ export interface RpcRelay {
 
 export interface HeldCall {
   arrived: Promise<void>;
+  /** Lets the call go on as it would have (forwarded, or failed per the relay's sets). */
   release(): void;
+  /** Answers the call with HTTP 503 without forwarding it: the node never sees it. */
+  fail(): void;
 }
 
 interface PendingHold {
   onArrival(): void;
-  released: Promise<void>;
+  released: Promise<"release" | "fail">;
 }
 
 /**
@@ -74,14 +77,15 @@ export async function startRpcRelay(targetUrl: string, options: { delayMs?: numb
       const methods = parsed.map((c) => c.method);
       for (const method of methods) calls.set(method, (calls.get(method) ?? 0) + 1);
       setTimeout(async () => {
+        let failHeld = false;
         for (const method of methods) {
           const hold = holds.get(method)?.shift();
           if (hold) {
             hold.onArrival();
-            await hold.released;
+            failHeld ||= (await hold.released) === "fail";
           }
         }
-        if (methods.some((m) => failMethods.has(m))) {
+        if (failHeld || methods.some((m) => failMethods.has(m))) {
           res.writeHead(503, { "content-type": "text/plain" }).end("rpc relay: method failed on purpose");
           return;
         }
@@ -109,11 +113,11 @@ export async function startRpcRelay(targetUrl: string, options: { delayMs?: numb
     calls,
     hold(method) {
       let onArrival!: () => void;
-      let release!: () => void;
+      let settle!: (verdict: "release" | "fail") => void;
       const arrived = new Promise<void>((resolve) => (onArrival = resolve));
-      const released = new Promise<void>((resolve) => (release = resolve));
+      const released = new Promise<"release" | "fail">((resolve) => (settle = resolve));
       holds.set(method, [...(holds.get(method) ?? []), { onArrival, released }]);
-      return { arrived, release };
+      return { arrived, release: () => settle("release"), fail: () => settle("fail") };
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -73,8 +73,9 @@ const transferEventAbi = [
  * otherwise race for the same nonce.
  *
  * Nonces are allocated synchronously right before signing, only after gas estimation succeeded (a
- * reverting transfer is never broadcast and never consumes a nonce). Any send error resynchronises
- * the nonce from the chain.
+ * reverting transfer is never broadcast and never consumes a nonce). A transfer that did not reach
+ * the node resynchronises the nonce from the chain or, when later nonces are already out, has its
+ * nonce used by a zero-value transaction so the later transfers are not stuck behind the gap.
  *
  * Every transfer is journaled (transfer-journal.ts) before it is sent. A send error is checked
  * against the chain before the payment is released (the node may have taken the transaction), and an
@@ -136,9 +137,10 @@ export class Relayer extends DurableObject<Env> {
     }
 
     let serializedTransaction: Hex;
+    let nonce: number;
     try {
       const fees = await this.feesPerGas(publicClient);
-      const nonce = await this.allocateNonce(publicClient, account.address);
+      nonce = await this.allocateNonce(publicClient, account.address);
       // Signed here with every field set, so sending is exactly one eth_sendRawTransaction.
       serializedTransaction = await account.signTransaction({ type: "eip1559", chainId, to: request.asset, data, gas, nonce, ...fees });
     } catch (error) {
@@ -153,9 +155,11 @@ export class Relayer extends DurableObject<Env> {
     this.settling.add(hash);
     try {
       await this.scheduleSweep(Date.now() + SWEEP_AFTER_MS);
-      const outcome = await this.sendAndConfirm(publicClient, request, serializedTransaction, hash);
+      const outcome = await this.sendAndConfirm(clients, request, { serializedTransaction, hash, nonce });
       if (outcome.success) this.journal.settled(hash, Date.now());
-      else if (!outcome.outcomeUnknown) this.journal.forget([hash]);
+      // A reverted transfer is final. Any other failure stays journaled: should the transfer land
+      // after all (a node that took it and said otherwise), the sweep still finds it.
+      else if (outcome.reason === PaymentReason.transactionFailed && outcome.transaction === hash) this.journal.forget([hash]);
       return outcome;
     } finally {
       this.settling.delete(hash);
@@ -163,19 +167,27 @@ export class Relayer extends DurableObject<Env> {
   }
 
   /** Sends the signed transfer and waits for its outcome. */
-  private async sendAndConfirm(publicClient: PublicClient, request: RelayRequest, serializedTransaction: Hex, hash: Hex): Promise<SettleOutcome> {
+  private async sendAndConfirm(
+    { public: publicClient, account, chainId }: { public: PublicClient; account: PrivateKeyAccount; chainId: number },
+    request: RelayRequest,
+    { serializedTransaction, hash, nonce }: { serializedTransaction: Hex; hash: Hex; nonce: number },
+  ): Promise<SettleOutcome> {
     try {
       await publicClient.sendRawTransaction({ serializedTransaction });
     } catch (error) {
-      this.nextNonce = null;
       const message = errorText(error);
       // An error is not proof that nothing was sent: the node may have taken the transaction and its
       // answer been lost (a timeout, a dropped connection). Ask it before releasing the payment.
       const sent = await transactionKnown(publicClient, hash);
       if (sent === false) {
+        // Later transfers may be out already with the nonces after this one, and the chain runs none
+        // of them until this nonce is used: use it now, rather than leave them to time out.
+        const laterOut = this.nextNonce !== null && this.nextNonce > nonce + 1;
+        if (!laterOut || !(await this.fillNonceGap(publicClient, account, chainId, nonce))) this.nextNonce = null;
         const reason = /revert/i.test(message) ? reasonForRevert(message) : PaymentReason.unexpectedSettleError;
         return { success: false, reason, message: `relayer could not send the transfer: ${message}`, outcomeUnknown: false, transaction: null };
       }
+      if (sent === null) this.nextNonce = null;
       if (sent === null) {
         return { success: false, reason: PaymentReason.settlementPending, message: `cannot tell whether transfer ${hash} reached the chain: ${message}`, outcomeUnknown: true, transaction: hash };
       }
@@ -195,6 +207,18 @@ export class Relayer extends DurableObject<Env> {
       return { success: false, reason: "invalid_exact_evm_transfer_event_mismatch", message: `transfer ${hash} has no matching Transfer event`, outcomeUnknown: true, transaction: hash };
     }
     return { success: true, transaction: hash, payer: from as Address };
+  }
+
+  /** Uses `nonce` with a zero-value transaction to the relayer itself; false if that could not be sent either. */
+  private async fillNonceGap(client: PublicClient, account: PrivateKeyAccount, chainId: number, nonce: number): Promise<boolean> {
+    try {
+      const fees = await this.feesPerGas(client);
+      const serializedTransaction = await account.signTransaction({ type: "eip1559", chainId, to: account.address, value: 0n, gas: 21_000n, nonce, ...fees });
+      await client.sendRawTransaction({ serializedTransaction });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private feesPerGas(client: PublicClient) {
