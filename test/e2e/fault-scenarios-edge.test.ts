@@ -71,6 +71,25 @@ describe("chain faults at settlement", () => {
     expect(newEntries.map((e) => e.txHash)).toEqual([readReceipt(retried).transaction.toLowerCase()]);
   });
 
+  it("RPC down at the settlement of a stream: 402 before any byte of it, the job cancelled on its runner, nothing charged, ledger = chain", async () => {
+    const body = { ...chat(), stream: true };
+    const { header, since } = await prepare(body);
+    stack.standin.injectFailure({ mode: "never_ending" });
+    stack.standin.setTokensPerSecond(20);
+    const aborted = stack.standin.stats().streamsAborted;
+    relay.failMethods.add("eth_sendRawTransaction");
+    try {
+      const failed = await paid.post(body, header);
+      expect(failed.status).toBe(402);
+      expect(failed.headers.get("content-type")).toContain("application/json");
+      expect(readReceipt(failed)).toMatchObject({ success: false, errorReason: "unexpected_settle_error" });
+      await stack.standin.waitFor((s) => s.streamsAborted > aborted && s.active === 0, 15_000);
+      await expectReconciled(stack, { since, charged: { [payer().address]: 0n } });
+    } finally {
+      stack.standin.setTokensPerSecond(0);
+    }
+  });
+
   it("the node takes the transfer but its answer is lost: the edge finds it on chain, delivers, and records it once (was: 402, charged with nothing delivered, missing from the ledger)", async () => {
     const body = chat();
     const { header, price, since } = await prepare(body);
