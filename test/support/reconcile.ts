@@ -1,5 +1,4 @@
 import { zeroAddress, type Address } from "viem";
-import { localPublicClient } from "./chain/local-client.ts";
 import { transferEvents, usdcBalanceOf } from "./chain/usdc.ts";
 
 /**
@@ -169,9 +168,4 @@ function countBy(keys: string[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
   return counts;
-}
-
-/** The block the chain is at: a lower bound for events a scenario causes. */
-export async function blockNumber(target: ReconcileTarget): Promise<bigint> {
-  return localPublicClient(target.chain.rpcUrl).getBlockNumber();
 }
