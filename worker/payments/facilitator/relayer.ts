@@ -49,6 +49,14 @@ const RECEIPT_POLL_START_MS = 25;
 const RECEIPT_POLL_MAX_MS = 1_000;
 /** Fee estimates are reused this long: one fewer round trip per settlement, at 2× base-fee headroom. */
 const FEE_CACHE_MS = 5_000;
+/**
+ * A transfer the node took but has not mined after this long is sent again with the same nonce and
+ * fees raised by a quarter (above the 10% a replacement needs): a node can drop a transaction or, as
+ * anvil does when a transaction arrives while the one before it is being mined, park it for good —
+ * and every later nonce waits behind it. At most a few times, so fees stay bounded (×1.95).
+ */
+const RESEND_AFTER_MS = 6_000;
+const MAX_RESENDS = 3;
 /** Journaled transfers are looked at again this long after they were sent (past any receipt wait). */
 const SWEEP_AFTER_MS = RECEIPT_TIMEOUT_MS + 15_000;
 /** A settled transfer is left this long to its paid call to record, before the sweep makes sure. */
@@ -75,7 +83,9 @@ const transferEventAbi = [
  * Nonces are allocated synchronously right before signing, only after gas estimation succeeded (a
  * reverting transfer is never broadcast and never consumes a nonce). A transfer that did not reach
  * the node resynchronises the nonce from the chain or, when later nonces are already out, has its
- * nonce used by a zero-value transaction so the later transfers are not stuck behind the gap.
+ * nonce used by a zero-value transaction so the later transfers are not stuck behind the gap. One
+ * the node took but does not mine (dropped, or parked for good as anvil does under load) is sent
+ * again with the same nonce and higher fees, for the same reason.
  *
  * Every transfer is journaled (transfer-journal.ts) before it is sent. A send error is checked
  * against the chain before the payment is released (the node may have taken the transaction), and an
@@ -137,12 +147,13 @@ export class Relayer extends DurableObject<Env> {
     }
 
     let serializedTransaction: Hex;
-    let nonce: number;
+    let transaction: UnsignedTransfer;
     try {
       const fees = await this.feesPerGas(publicClient);
-      nonce = await this.allocateNonce(publicClient, account.address);
+      const nonce = await this.allocateNonce(publicClient, account.address);
+      transaction = { to: request.asset, data, gas, nonce, ...fees };
       // Signed here with every field set, so sending is exactly one eth_sendRawTransaction.
-      serializedTransaction = await account.signTransaction({ type: "eip1559", chainId, to: request.asset, data, gas, nonce, ...fees });
+      serializedTransaction = await account.signTransaction({ type: "eip1559", chainId, ...transaction });
     } catch (error) {
       this.nextNonce = null;
       return { success: false, reason: PaymentReason.unexpectedSettleError, message: `relayer could not prepare the transfer: ${errorText(error)}`, outcomeUnknown: false, transaction: null };
@@ -153,16 +164,22 @@ export class Relayer extends DurableObject<Env> {
     // output of this object, so no transfer reaches the chain without a trace here.
     this.journal.sent(hash, request.asset, request.authorization, Date.now());
     this.settling.add(hash);
+    // The hashes sent for this transfer's nonce (the first, then any replacement): exactly one can land.
+    const hashes: Hex[] = [hash];
     try {
       await this.scheduleSweep(Date.now() + SWEEP_AFTER_MS);
-      const outcome = await this.sendAndConfirm(clients, request, { serializedTransaction, hash, nonce });
-      if (outcome.success) this.journal.settled(hash, Date.now());
-      // A reverted transfer is final. Any other failure stays journaled: should the transfer land
-      // after all (a node that took it and said otherwise), the sweep still finds it.
-      else if (outcome.reason === PaymentReason.transactionFailed && outcome.transaction === hash) this.journal.forget([hash]);
+      const outcome = await this.sendAndConfirm(clients, request, { serializedTransaction, hash, transaction, hashes });
+      if (outcome.success) {
+        this.journal.settled(outcome.transaction, Date.now());
+        this.journal.forget(hashes.filter((h) => h !== outcome.transaction));
+      }
+      // A reverted transfer is final (and used the nonce its replacements shared). Any other failure
+      // stays journaled: should the transfer land after all (a node that took it and said
+      // otherwise), the sweep still finds it.
+      else if (outcome.reason === PaymentReason.transactionFailed && outcome.transaction !== null && hashes.includes(outcome.transaction)) this.journal.forget(hashes);
       return outcome;
     } finally {
-      this.settling.delete(hash);
+      for (const h of hashes) this.settling.delete(h);
     }
   }
 
@@ -170,8 +187,9 @@ export class Relayer extends DurableObject<Env> {
   private async sendAndConfirm(
     { public: publicClient, account, chainId }: { public: PublicClient; account: PrivateKeyAccount; chainId: number },
     request: RelayRequest,
-    { serializedTransaction, hash, nonce }: { serializedTransaction: Hex; hash: Hex; nonce: number },
+    { serializedTransaction, hash, transaction, hashes }: { serializedTransaction: Hex; hash: Hex; transaction: UnsignedTransfer; hashes: Hex[] },
   ): Promise<SettleOutcome> {
+    const { nonce } = transaction;
     try {
       await publicClient.sendRawTransaction({ serializedTransaction });
     } catch (error) {
@@ -194,19 +212,35 @@ export class Relayer extends DurableObject<Env> {
       // The node has it after all: wait for its receipt like any other.
     }
 
-    const receipt = await pollReceipt(publicClient, hash);
+    let resends = 0;
+    let fees = { maxFeePerGas: transaction.maxFeePerGas, maxPriorityFeePerGas: transaction.maxPriorityFeePerGas };
+    const receipt = await pollReceipt(publicClient, hashes, async () => {
+      if (resends >= MAX_RESENDS) return;
+      resends++;
+      fees = { maxFeePerGas: bump(fees.maxFeePerGas), maxPriorityFeePerGas: bump(fees.maxPriorityFeePerGas) };
+      const replacement = await account.signTransaction({ type: "eip1559", chainId, ...transaction, ...fees });
+      const replacementHash = keccak256(replacement);
+      // Journaled before it leaves, like the first: whichever of them lands is found by the sweep.
+      this.journal.sent(replacementHash, request.asset, request.authorization, Date.now());
+      this.settling.add(replacementHash);
+      hashes.push(replacementHash);
+      // "nonce too low" (the first one was just mined), "already known", "underpriced": the receipts
+      // of every hash sent are watched either way.
+      await publicClient.sendRawTransaction({ serializedTransaction: replacement }).catch(() => {});
+    });
     if (!receipt) {
-      return { success: false, reason: PaymentReason.settlementPending, message: `no receipt for ${hash} after ${RECEIPT_TIMEOUT_MS} ms`, outcomeUnknown: true, transaction: hash };
+      return { success: false, reason: PaymentReason.settlementPending, message: `no receipt for ${hashes.join(", ")} after ${RECEIPT_TIMEOUT_MS} ms`, outcomeUnknown: true, transaction: hash };
     }
+    const landed = receipt.transactionHash;
     if (receipt.status !== "success") {
       // A reverted transfer moved nothing and left the authorization unused: nothing was charged.
-      return { success: false, reason: PaymentReason.transactionFailed, message: `transfer ${hash} reverted`, outcomeUnknown: false, transaction: hash };
+      return { success: false, reason: PaymentReason.transactionFailed, message: `transfer ${landed} reverted`, outcomeUnknown: false, transaction: landed };
     }
     const { from, to, value } = request.authorization;
     if (!movedMoney(receipt.logs, { asset: request.asset, payer: from as Address, payee: to as Address, amount: value })) {
-      return { success: false, reason: "invalid_exact_evm_transfer_event_mismatch", message: `transfer ${hash} has no matching Transfer event`, outcomeUnknown: true, transaction: hash };
+      return { success: false, reason: "invalid_exact_evm_transfer_event_mismatch", message: `transfer ${landed} has no matching Transfer event`, outcomeUnknown: true, transaction: landed };
     }
-    return { success: true, transaction: hash, payer: from as Address };
+    return { success: true, transaction: landed, payer: from as Address };
   }
 
   /** Uses `nonce` with a zero-value transaction to the relayer itself; false if that could not be sent either. */
@@ -325,13 +359,38 @@ async function transactionKnown(client: PublicClient, hash: Hex): Promise<boolea
   }
 }
 
-/** Polls for the receipt directly (viem's watcher waits for a new block number first). */
-async function pollReceipt(client: PublicClient, hash: Hex) {
+/** A transfer's transaction fields, kept so that it can be signed again with higher fees. */
+interface UnsignedTransfer {
+  to: Address;
+  data: Hex;
+  gas: bigint;
+  nonce: number;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+}
+
+/** +25% and a wei: above the 10% a node asks of a replacement, even for tiny fees. */
+function bump(fee: bigint): bigint {
+  return (fee * 5n) / 4n + 1n;
+}
+
+/**
+ * Polls for the receipt of any of `hashes` directly (viem's watcher waits for a new block number
+ * first); `onStall` runs each time RESEND_AFTER_MS pass without one (it may add a hash).
+ */
+async function pollReceipt(client: PublicClient, hashes: Hex[], onStall: () => Promise<void>) {
   const deadline = Date.now() + RECEIPT_TIMEOUT_MS;
+  let stallAt = Date.now() + RESEND_AFTER_MS;
   let delay = RECEIPT_POLL_START_MS;
   while (Date.now() < deadline) {
-    const receipt = await client.getTransactionReceipt({ hash }).catch(() => null);
-    if (receipt) return receipt;
+    for (const hash of [...hashes]) {
+      const receipt = await client.getTransactionReceipt({ hash }).catch(() => null);
+      if (receipt) return receipt;
+    }
+    if (Date.now() >= stallAt) {
+      await onStall().catch(() => {});
+      stallAt = Date.now() + RESEND_AFTER_MS;
+    }
     await new Promise((resolve) => setTimeout(resolve, delay));
     delay = Math.min(delay * 2, RECEIPT_POLL_MAX_MS);
   }
