@@ -15,7 +15,7 @@ import { drive } from "./load/driver.ts";
 import { readLedger } from "./load/ledger.ts";
 import { countReconnects } from "./load/reconnects.ts";
 import { saveStackLogs } from "./load/logs.ts";
-import { largestPayerSpend, presign, quote } from "./load/payments.ts";
+import { largestPayerSpend, presign, quote, warmUp } from "./load/payments.ts";
 import { reconcile } from "./load/reconcile.ts";
 import { formatReport, passed } from "./load/report.ts";
 import { startLoadStack, type LoadStack } from "./load/stack.ts";
@@ -64,6 +64,7 @@ try {
 
   const signed = await step(`sign: ${config.n} payments of ${price} base units from ${payers.length} payers`, () => presign(required, stack.chain.chainId, payers, config.n));
 
+  const warmUpFailures = await step(`warm-up: ${2 * config.c} unpaid quotes at concurrency ${config.c}`, () => warmUp(url, target.body, config.c));
   const reconnects = countReconnects(stack.runners);
   const progressEvery = Math.max(1, Math.ceil(config.n / 10));
   const startedAt = performance.now();
@@ -100,6 +101,7 @@ try {
       models: config.ollamaHost ?? "the Ollama-API stand-in",
       payers: payers.length,
       signing: { count: signed.payments.length, ms: signed.signingMs },
+      warmUp: { count: 2 * config.c, failed: warmUpFailures },
       results: driven.results,
       wallMs: driven.wallMs,
       tunnelReconnects: reconnects.count(),

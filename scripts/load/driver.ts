@@ -15,6 +15,8 @@ export interface CallResult {
   nonce: Hex;
   /** A 503's Retry-After, if it sent one. */
   retryAfter: string | null;
+  /** The start of a non-200's body, to show what the edge said. */
+  body: string;
   /** The edge's Server-Timing stages (verify, reserve, job, preflight, settle, record), ms. */
   stages: Record<string, number>;
 }
@@ -75,13 +77,13 @@ async function call(options: DriveOptions, payment: SignedPayment): Promise<Call
     if (response.status === 200) {
       const receipt = readReceipt(response.headers);
       const reason = receipt === null ? "no_receipt" : !isJson(text) ? "body_not_json" : "ok";
-      return { ...base, status: 200, reason, latencyMs, txHash: receipt, retryAfter, stages };
+      return { ...base, status: 200, reason, latencyMs, txHash: receipt, retryAfter, stages, body: reason === "ok" ? "" : text.slice(0, 200) };
     }
-    return { ...base, status: response.status, reason: reasonOf(response, text), latencyMs, txHash: null, retryAfter, stages };
+    return { ...base, status: response.status, reason: reasonOf(response, text), latencyMs, txHash: null, retryAfter, stages, body: text.slice(0, 200) };
   } catch (error) {
     const latencyMs = performance.now() - started;
     const reason = options.signal.aborted ? "aborted" : networkReason(error);
-    return { ...base, status: 0, reason, latencyMs, txHash: null, retryAfter: null, stages: {} };
+    return { ...base, status: 0, reason, latencyMs, txHash: null, retryAfter: null, stages: {}, body: error instanceof Error ? error.message.slice(0, 200) : "" };
   }
 }
 

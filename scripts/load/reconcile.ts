@@ -22,12 +22,16 @@ export interface Check {
   ok: boolean;
 }
 
+/** The edge's own capacity refusals (worker/jobs/job-error-status.ts): 503 + Retry-After, nothing charged. */
+const SHED_CODES: ReadonlySet<string> = new Set(["no_runner", "runner_busy", "runner_shutting_down"]);
+
 /**
- * A 503 with Retry-After is the edge shedding load (no runner free, nothing charged — checked on
- * chain separately); it is legitimate back-pressure, reported but not a failure.
+ * A 503 with Retry-After and one of the edge's capacity codes is the edge shedding load (no runner
+ * free; nothing charged — checked on chain separately): legitimate back-pressure, reported but not a
+ * failure. Any other 503 (e.g. a dev proxy's) is a failure.
  */
 export function isShed(result: CallResult): boolean {
-  return result.status === 503 && result.retryAfter !== null;
+  return result.status === 503 && result.retryAfter !== null && SHED_CODES.has(result.reason);
 }
 
 /**

@@ -13,6 +13,8 @@ export interface LoadReport {
   models: string;
   payers: number;
   signing: { count: number; ms: number };
+  /** Unpaid quotes sent at concurrency C before the clock started, and how many did not get a 402. */
+  warmUp: { count: number; failed: number };
   results: readonly CallResult[];
   wallMs: number;
   /** Runner tunnels that dropped and reconnected during the run (0 when nothing went wrong). */
@@ -37,6 +39,7 @@ export function formatReport(r: LoadReport): string {
 
   lines.push(`edge402 load — ${r.method} ${r.path}, ${r.price} base units per call, models from ${r.models}`);
   lines.push(`N ${config.n}  C ${config.c}  runners ${config.runners} (${config.slotsPerRunner} slots + ${config.queuePerRunner} queue each)  payers ${r.payers}`);
+  lines.push(`warm-up: ${r.warmUp.count} unpaid quotes at concurrency ${config.c} before the clock started (${r.warmUp.failed} not answered 402)`);
   lines.push(`pre-signed ${r.signing.count} payments in ${fmt(r.signing.ms / 1000, 1)} s before the clock started (${fmt(r.signing.ms / Math.max(1, r.signing.count), 2)} ms each; not in the figures below)`);
   lines.push("");
   lines.push(
@@ -44,6 +47,7 @@ export function formatReport(r: LoadReport): string {
       countBy(r.results, (x) => `${x.status} ${x.reason}${isShed(x) ? " (shed, Retry-After)" : ""}`).map(([outcome, count]) => ({ "status reason": outcome, calls: String(count) })),
     ),
   );
+  for (const [outcome, example] of firstOfEach(others)) lines.push(`  ${outcome}: ${example}`);
   lines.push("");
   const rows = [
     { measure: "latency p50 (ms, 200s)", value: fmt(okLatency.p50, 1) },
@@ -83,4 +87,14 @@ function stageSummary(results: readonly CallResult[]): string {
       })
       .join(" · ") || "none"
   );
+}
+
+/** For each non-200 outcome, what the edge said the first time (the start of the body). */
+function firstOfEach(results: readonly CallResult[]): Array<[string, string]> {
+  const seen = new Map<string, string>();
+  for (const x of results) {
+    const key = `${x.status} ${x.reason}`;
+    if (!seen.has(key)) seen.set(key, JSON.stringify(x.body.replace(/\s+/g, " ").slice(0, 160)));
+  }
+  return [...seen];
 }

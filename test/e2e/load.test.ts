@@ -37,7 +37,7 @@ describe("npm run load", () => {
     const run = load({ LOAD_N: "1000000", LOAD_C: "5000", LOAD_OLLAMA_HOST: "http://10.0.0.5:11434" });
     expect(await run.exited).toBe(2);
     expect(run.output()).toContain("LOAD_N: must be at most 100000");
-    expect(run.output()).toContain("LOAD_C: must be at most 256");
+    expect(run.output()).toContain("LOAD_C: must be at most 128");
     expect(run.output()).toContain("LOAD_OLLAMA_HOST: must be a loopback URL");
   });
 });

@@ -12,8 +12,8 @@ const payers: Address[] = ["0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc", "0x976E
 const hash = (i: number) => `0x${i.toString(16).padStart(64, "0")}` as Hex;
 const nonce = (i: number) => `0x${(1000 + i).toString(16).padStart(64, "0")}` as Hex;
 
-const ok = (i: number): CallResult => ({ status: 200, reason: "ok", latencyMs: 10, txHash: hash(i), payer: payers[i % 2]!, nonce: nonce(i), retryAfter: null, stages: {} });
-const shed = (i: number): CallResult => ({ status: 503, reason: "runner_busy", latencyMs: 5, txHash: null, payer: payers[i % 2]!, nonce: nonce(i), retryAfter: "5", stages: {} });
+const ok = (i: number): CallResult => ({ status: 200, reason: "ok", latencyMs: 10, txHash: hash(i), payer: payers[i % 2]!, nonce: nonce(i), retryAfter: null, stages: {}, body: "" });
+const shed = (i: number): CallResult => ({ status: 503, reason: "runner_busy", latencyMs: 5, txHash: null, payer: payers[i % 2]!, nonce: nonce(i), retryAfter: "5", stages: {}, body: "" });
 
 /** The books of `count` successful calls, all consistent. */
 function consistent(count: number): ReconcileInput {
@@ -70,6 +70,12 @@ describe("load run reconciliation", () => {
       "amount: 200s × price = ledger = events = payTo Δ = payers' −Δ",
       "Transfer events: from a payer, exactly the price",
     ]);
+  });
+
+  it("counts a 503 that is not the edge's own capacity refusal (a dev proxy's reset) as a failure, not as shed", () => {
+    const input = consistent(3);
+    const proxied: CallResult = { ...shed(9), reason: "http_503", retryAfter: "0", body: "Your worker restarted mid-request." };
+    expect(failed({ ...input, results: [...input.results, proxied] })).toEqual(["5xx other than shed 503s", "calls neither 200 nor shed"]);
   });
 
   it("fails on any 5xx that is not a shed 503, on a refused call that was charged anyway, and on a 200 without a receipt", () => {
