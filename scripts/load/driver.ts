@@ -63,12 +63,17 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
 async function call(options: DriveOptions, payment: SignedPayment): Promise<CallResult> {
   const started = performance.now();
   const base = { payer: payment.payer, nonce: payment.nonce };
+  // One controller per call, tied to the run's signal and untied when the call ends: handing the run's
+  // own signal to every fetch leaves a listener on it per call (thousands over a long run).
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  options.signal.addEventListener("abort", abort, { once: true });
   try {
     const response = await fetch(options.url, {
       method: "POST",
       headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": payment.header },
       body: options.body,
-      signal: options.signal,
+      signal: controller.signal,
     });
     const text = await response.text();
     const latencyMs = performance.now() - started;
@@ -84,6 +89,8 @@ async function call(options: DriveOptions, payment: SignedPayment): Promise<Call
     const latencyMs = performance.now() - started;
     const reason = options.signal.aborted ? "aborted" : networkReason(error);
     return { ...base, status: 0, reason, latencyMs, txHash: null, retryAfter: null, stages: {}, body: error instanceof Error ? error.message.slice(0, 200) : "" };
+  } finally {
+    options.signal.removeEventListener("abort", abort);
   }
 }
 
