@@ -68,6 +68,7 @@ try {
   const reconnects = countReconnects(stack.runners);
   const progressEvery = Math.max(1, Math.ceil(config.n / 10));
   const startedAt = performance.now();
+  let lastProgress = startedAt;
   const driven = await step(`load: ${config.n} paid calls at concurrency ${config.c}`, () =>
     drive({
       url,
@@ -76,7 +77,10 @@ try {
       concurrency: config.c,
       signal: abort.signal,
       onProgress: (done) => {
-        if (done % progressEvery === 0 && done < config.n) console.log(`    ${done}/${config.n}  ${((done * 1000) / (performance.now() - startedAt)).toFixed(1)} responses/s`);
+        if (done % progressEvery !== 0 || done >= config.n) return;
+        const now = performance.now();
+        console.log(`    ${done}/${config.n}  ${((progressEvery * 1000) / (now - lastProgress)).toFixed(1)} responses/s over the last ${progressEvery}`);
+        lastProgress = now;
       },
     }),
   );

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/core/http";
 import type { Address, Hex } from "viem";
 import { assertLoopbackUrl } from "./loopback.ts";
@@ -43,6 +44,8 @@ export interface DriveResult {
 export async function drive(options: DriveOptions): Promise<DriveResult> {
   assertLoopbackUrl(options.url, "the load target");
   const { payments, signal } = options;
+  // Each call in flight listens to the run's signal (and stops when it ends): C listeners at most.
+  setMaxListeners(Math.max(10, options.concurrency + 1), signal);
   const results: CallResult[] = new Array(payments.length);
   let cursor = 0;
   let done = 0;

@@ -27,11 +27,16 @@ const payments = (n: number): SignedPayment[] =>
   Array.from({ length: n }, (_, i) => ({ header: "e30=", payer: "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc", nonce: `0x${i.toString(16).padStart(64, "0")}` as Hex }));
 
 describe("load driver", () => {
-  it("leaves no listener on the run's abort signal per call (was: one per call, MaxListenersExceededWarning past 1500 in a 10,000-call run)", async () => {
+  it("leaves no listener on the run's abort signal per call and warns of none while C are in flight (was: one per call, MaxListenersExceededWarning past 1500 in a 10,000-call run)", async () => {
     const run = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
     const { results } = await drive({ url, body: "{}", payments: payments(200), concurrency: 16, signal: run.signal });
     expect(results).toHaveLength(200);
     expect(getEventListeners(run.signal, "abort")).toHaveLength(0);
+    process.off("warning", onWarning);
+    expect(warnings).toEqual([]);
   });
 
   it("records each refusal with its status, the edge's code and Retry-After", async () => {
