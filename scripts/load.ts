@@ -3,7 +3,7 @@
  * the Worker under wrangler dev with the embedded facilitator, several node-runners, the Ollama-API
  * stand-in), then exact books: 200s = ledger rows = Transfer events on chain, amounts and tx hashes
  * one to one. Loopback only, bounded in count and time. Settings: LOAD_N, LOAD_C, LOAD_RUNNERS,
- * LOAD_MAX_SECONDS, LOAD_SERVICE, LOAD_RUNNER_SLOTS, LOAD_RUNNER_QUEUE, LOAD_OLLAMA_HOST.
+ * LOAD_MAX_SECONDS, LOAD_SERVICE, LOAD_RUNNER_SLOTS, LOAD_RUNNER_QUEUE, LOAD_BLOCK_MS, LOAD_OLLAMA_HOST.
  * Exit: 0 all checks hold, 1 a check failed or the run broke, 2 bad settings, 3 time budget exceeded,
  * 130 interrupted.
  */

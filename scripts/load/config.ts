@@ -36,6 +36,13 @@ export interface LoadConfig {
   queuePerRunner: number;
   /** Real Ollama on this machine; absent: the Ollama-API stand-in. */
   ollamaHost: string | null;
+  /**
+   * Milliseconds between the local chain's blocks; 0: a block per transaction (anvil's automine).
+   * Interval blocks by default: anvil's CPU per block grows with the chain's length (measured 2 →
+   * 10 ms per transfer over 5,000 one-transaction blocks, flat at ~1.7 ms with 0.2 s blocks), so a long
+   * automine run would end up measuring anvil rather than the edge.
+   */
+  blockMs: number;
 }
 
 export type LoadConfigResult = { ok: true; config: LoadConfig } | { ok: false; problems: string[] };
@@ -56,6 +63,7 @@ const EnvSchema = z.object({
   LOAD_SERVICE: z.enum(LOAD_SERVICES, { error: `must be one of ${LOAD_SERVICES.join(", ")}` }).default("sentiment"),
   LOAD_RUNNER_SLOTS: int(1, LOAD_LIMITS.maxSlotsPerRunner).optional(),
   LOAD_RUNNER_QUEUE: int(0, LOAD_LIMITS.maxQueuePerRunner).optional(),
+  LOAD_BLOCK_MS: int(0, 2_000).default(250),
   LOAD_OLLAMA_HOST: z
     .string()
     .trim()
@@ -87,6 +95,7 @@ export function loadConfigFromEnv(env: Record<string, string | undefined>): Load
       slotsPerRunner: e.LOAD_RUNNER_SLOTS ?? Math.min(LOAD_LIMITS.maxSlotsPerRunner, Math.ceil(c / e.LOAD_RUNNERS)),
       queuePerRunner: e.LOAD_RUNNER_QUEUE ?? c,
       ollamaHost: e.LOAD_OLLAMA_HOST ?? null,
+      blockMs: e.LOAD_BLOCK_MS,
     },
   };
 }

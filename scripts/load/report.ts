@@ -38,7 +38,7 @@ export function formatReport(r: LoadReport): string {
   const lines: string[] = [];
 
   lines.push(`edge402 load — ${r.method} ${r.path}, ${r.price} base units per call, models from ${r.models}`);
-  lines.push(`N ${config.n}  C ${config.c}  runners ${config.runners} (${config.slotsPerRunner} slots + ${config.queuePerRunner} queue each)  payers ${r.payers}`);
+  lines.push(`N ${config.n}  C ${config.c}  runners ${config.runners} (${config.slotsPerRunner} slots + ${config.queuePerRunner} queue each)  payers ${r.payers}  blocks ${config.blockMs > 0 ? `every ${config.blockMs} ms` : "per transaction (automine)"}`);
   lines.push(`warm-up: ${r.warmUp.count} unpaid quotes at concurrency ${config.c} before the clock started (${r.warmUp.failed} not answered 402)`);
   lines.push(`pre-signed ${r.signing.count} payments in ${fmt(r.signing.ms / 1000, 1)} s before the clock started (${fmt(r.signing.ms / Math.max(1, r.signing.count), 2)} ms each; not in the figures below)`);
   lines.push("");

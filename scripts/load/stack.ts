@@ -25,6 +25,7 @@ export async function startLoadStack(config: LoadConfig, target: LoadTarget): Pr
     // The stand-in generates as fast as it can; as many generations at once as the runners start.
     standin: { numParallel: totalSlots, maxQueue: Math.max(512, config.runners * config.queuePerRunner) },
     edgeEnv: { MAX_TIMEOUT_SECONDS: String(LOAD_AUTHORIZATION_SECONDS) },
+    ...(config.blockMs > 0 ? { chainBlockTime: config.blockMs / 1000 } : {}),
   });
   try {
     const ollamaHost = config.ollamaHost ?? stack.standin.url;

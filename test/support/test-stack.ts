@@ -13,6 +13,8 @@ export const ADMIN_TOKEN = "e2e-admin-token-not-a-secret";
 
 export interface TestStackOptions {
   chainId?: number;
+  /** Seconds between blocks on the local chain; absent: a block per transaction (automine). */
+  chainBlockTime?: number;
   /** How many runner processes to start (each with its own key, all allowed at the edge). */
   runners?: number;
   /** Keys the edge allows but no process uses yet (for tests that start runners later). */
@@ -55,7 +57,7 @@ export interface TestStack {
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const runnerCount = options.runners ?? 1;
   const keys = Array.from({ length: runnerCount + (options.spareRunnerKeys ?? 0) }, () => generateRunnerKey());
-  const [chain, standin] = await Promise.all([startLocalChain({ chainId: options.chainId ?? 31337 }), startOllamaStandin(options.standin)]);
+  const [chain, standin] = await Promise.all([startLocalChain({ chainId: options.chainId ?? 31337, ...(options.chainBlockTime === undefined ? {} : { blockTime: options.chainBlockTime }) }), startOllamaStandin(options.standin)]);
   const network = `eip155:${chain.chainId}`;
   // The stack owns the edge's storage, so it outlives a restart of the edge process.
   const persistDir = mkdtempSync(join(tmpdir(), "edge402-state-"));

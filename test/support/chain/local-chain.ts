@@ -10,6 +10,8 @@ export interface LocalChainOptions {
   port?: number;
   /** USDC base units minted to every payer. @default 1_000_000_000n (1,000 USDC) */
   payerFunds?: bigint;
+  /** Seconds between blocks; absent: a block per transaction (automine). See AnvilOptions.blockTime. */
+  blockTime?: number;
 }
 
 export interface LocalChain {
@@ -27,9 +29,9 @@ export const DEFAULT_PAYER_FUNDS = 1_000_000_000n;
 
 /** Anvil plus Circle's USDC, with every payer funded; what a test file or the dev stack starts with. */
 export async function startLocalChain(options: LocalChainOptions = {}): Promise<LocalChain> {
-  const { chainId, port, payerFunds = DEFAULT_PAYER_FUNDS } = options;
+  const { chainId, port, blockTime, payerFunds = DEFAULT_PAYER_FUNDS } = options;
   if (payerFunds < 0n) throw new RangeError(`payerFunds must not be negative, got ${payerFunds}`);
-  const anvil = await startAnvil({ chainId, port });
+  const anvil = await startAnvil({ chainId, port, ...(blockTime === undefined ? {} : { blockTime }) });
   try {
     const usdc = await deployUsdc(anvil.rpcUrl);
     if (payerFunds > 0n) {

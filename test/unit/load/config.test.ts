@@ -7,7 +7,7 @@ describe("npm run load settings", () => {
     const result = loadConfigFromEnv({ LOAD_C: "64" });
     expect(result).toEqual({
       ok: true,
-      config: { n: 200, c: 64, runners: 3, maxSeconds: 600, service: "sentiment", slotsPerRunner: 22, queuePerRunner: 64, ollamaHost: null },
+      config: { n: 200, c: 64, runners: 3, maxSeconds: 600, service: "sentiment", slotsPerRunner: 22, queuePerRunner: 64, ollamaHost: null, blockMs: 250 },
     });
   });
 
@@ -21,10 +21,11 @@ describe("npm run load settings", () => {
       LOAD_RUNNER_SLOTS: "1",
       LOAD_RUNNER_QUEUE: "0",
       LOAD_OLLAMA_HOST: "http://127.0.0.1:11434",
+      LOAD_BLOCK_MS: "0",
     });
     expect(result).toEqual({
       ok: true,
-      config: { n: 10000, c: 8, runners: 2, maxSeconds: 900, service: "chat", slotsPerRunner: 1, queuePerRunner: 0, ollamaHost: "http://127.0.0.1:11434" },
+      config: { n: 10000, c: 8, runners: 2, maxSeconds: 900, service: "chat", slotsPerRunner: 1, queuePerRunner: 0, ollamaHost: "http://127.0.0.1:11434", blockMs: 0 },
     });
   });
 
