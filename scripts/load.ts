@@ -51,6 +51,7 @@ try {
   console.log(`edge402 load: ${config.n} × ${target.path} at concurrency ${config.c}, ${config.runners} runners, budget ${config.maxSeconds} s\n`);
   loadStack = await step(`stack: anvil + USDC, wrangler dev, ${config.runners} node-runners, ${config.ollamaHost ?? "the Ollama-API stand-in"}`, () => startLoadStack(config, target));
   const { stack } = loadStack;
+  console.log(`    processes: anvil ${stack.chain.anvil.pid}, wrangler dev ${stack.edge.process.pid}, runners ${stack.runners.map((r) => r.process.pid).join(" ")}`);
   const url = `${stack.edge.url}${target.path}`;
   const payers = stack.chain.accounts.payers as readonly LocalAccount[];
 

@@ -54,6 +54,8 @@ export async function presign(required: PaymentRequired, chainId: number, payers
   const validBefore = BigInt(Math.floor(Date.now() / 1000) + accepted.maxTimeoutSeconds);
   const payments: SignedPayment[] = [];
   for (let i = 0; i < count; i++) {
+    // Signing never waits on I/O: let timers (the run's time budget, signals) in now and then.
+    if (i % 256 === 255) await new Promise((resolve) => setImmediate(resolve));
     const payer = payers[i % payers.length]!;
     const payload = await paymentV2(required, chainId, payer, { validBefore });
     payments.push({ header: encodePayment(payload), payer: payer.address, nonce: payload.payload.authorization.nonce as Hex });
