@@ -15,12 +15,13 @@ import { drive } from "./load/driver.ts";
 import { readLedger } from "./load/ledger.ts";
 import { countReconnects } from "./load/reconnects.ts";
 import { saveStackLogs } from "./load/logs.ts";
-import { largestPayerSpend, presign, quote, warmUp } from "./load/payments.ts";
+import { largestPayerSpend, presign, quote } from "./load/payments.ts";
 import { reconcile } from "./load/reconcile.ts";
 import { formatReport, passed } from "./load/report.ts";
 import { startLoadStack, type LoadStack } from "./load/stack.ts";
 import { countBy } from "./load/stats.ts";
 import { loadTarget } from "./load/target.ts";
+import { warmUp } from "./load/warm-up.ts";
 
 const parsed = loadConfigFromEnv(process.env);
 if (!parsed.ok) {
@@ -106,6 +107,7 @@ try {
       models: config.ollamaHost ?? "the Ollama-API stand-in",
       payers: payers.length,
       signing: { count: signed.payments.length, ms: signed.signingMs },
+      authorizationSeconds: required.accepts[0]!.maxTimeoutSeconds,
       warmUp: { count: 2 * config.c, failed: warmUpFailures },
       results: driven.results,
       wallMs: driven.wallMs,

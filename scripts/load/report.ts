@@ -13,6 +13,8 @@ export interface LoadReport {
   models: string;
   payers: number;
   signing: { count: number; ms: number };
+  /** How long the pre-signed authorizations are valid (the load edge's MAX_TIMEOUT_SECONDS). */
+  authorizationSeconds: number;
   /** Unpaid quotes sent at concurrency C before the clock started, and how many did not get a 402. */
   warmUp: { count: number; failed: number };
   results: readonly CallResult[];
@@ -40,7 +42,7 @@ export function formatReport(r: LoadReport): string {
   lines.push(`edge402 load — ${r.method} ${r.path}, ${r.price} base units per call, models from ${r.models}`);
   lines.push(`N ${config.n}  C ${config.c}  runners ${config.runners} (${config.slotsPerRunner} slots + ${config.queuePerRunner} queue each)  payers ${r.payers}  blocks ${config.blockMs > 0 ? `every ${config.blockMs} ms` : "per transaction (automine)"}`);
   lines.push(`warm-up: ${r.warmUp.count} unpaid quotes at concurrency ${config.c} before the clock started (${r.warmUp.failed} not answered 402)`);
-  lines.push(`pre-signed ${r.signing.count} payments in ${fmt(r.signing.ms / 1000, 1)} s before the clock started (${fmt(r.signing.ms / Math.max(1, r.signing.count), 2)} ms each; not in the figures below)`);
+  lines.push(`pre-signed ${r.signing.count} payments in ${fmt(r.signing.ms / 1000, 1)} s before the clock started (${fmt(r.signing.ms / Math.max(1, r.signing.count), 2)} ms each; not in the figures below; valid ${r.authorizationSeconds} s, the edge's MAX_TIMEOUT_SECONDS here)`);
   lines.push("");
   lines.push(
     table(
