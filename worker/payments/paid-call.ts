@@ -168,6 +168,12 @@ async function settleAndDeliver<T>(call: PaidCall<T>, state: VerifiedCall): Prom
     return { kind: "internal_error" };
   }
   timing.mark("job");
+  // A job that failed on its own (no runner, model error) is answered at once, not after the chain
+  // check; one cancelled because the payment proved unsettleable is answered with the chain's reason.
+  if (!outcome.ok && !unsettleable.signal.aborted) {
+    await release();
+    return { kind: "job_failed", failure: outcome.failure };
+  }
   const refusal = await preflight;
   timing.mark("preflight");
   if (refusal) {
