@@ -34,14 +34,18 @@ export type ImageInputResult =
     }
   | { ok: false; status: 400 | 413 | 415; code: ImageInputErrorCode; message: string };
 
-export type ImageInputErrorCode =
-  | "invalid_image_encoding"
-  | "image_url_not_supported"
-  | "image_path_not_supported"
-  | "image_too_large"
-  | "unsupported_image_type"
-  | "invalid_image"
-  | "image_dimensions_out_of_range";
+/** Every code an image input can be refused with, each naming what to fix. */
+export const IMAGE_INPUT_ERROR_CODES = [
+  "invalid_image_encoding",
+  "image_url_not_supported",
+  "image_path_not_supported",
+  "image_too_large",
+  "unsupported_image_type",
+  "invalid_image",
+  "image_dimensions_out_of_range",
+] as const;
+
+export type ImageInputErrorCode = (typeof IMAGE_INPUT_ERROR_CODES)[number];
 
 /** The data: URL header ("data:image/png;param=x;base64,") must fit in this many characters. */
 const MAX_DATA_URL_HEADER = 256;

@@ -7,6 +7,7 @@ import { deepJsonText, hostileJson, hostileText, jsonWithRawAt, oversizedText, s
 import { ledgerCounts, post } from "./support/hostile-observers.ts";
 import { waitForPool } from "./support/pool.ts";
 import { testIdentity, TunnelClient } from "./support/tunnel-client.ts";
+import { IMAGE_INPUT_ERROR_CODES } from "../../protocol/image-input.ts";
 
 // Generated MCP traffic through the real Worker: JSON-RPC envelopes, tool arguments and
 // `_meta["x402/payment"]` values. Whatever arrives: no 5xx, no reservation or ledger row, no job on
@@ -16,13 +17,7 @@ import { testIdentity, TunnelClient } from "./support/tunnel-client.ts";
 
 const TOOL_ERROR_CODES = new Set([
   "invalid_request",
-  "invalid_image_encoding",
-  "image_url_not_supported",
-  "image_path_not_supported",
-  "image_too_large",
-  "unsupported_image_type",
-  "invalid_image",
-  "image_dimensions_out_of_range",
+  ...IMAGE_INPUT_ERROR_CODES,
 ]);
 const PAYMENT_REASONS = new Set<string>([PaymentReason.paymentRequired, PaymentReason.invalidPayload, PaymentReason.invalidVersion]);
 const TIMEOUT_MS = 120_000;

@@ -26,6 +26,7 @@ import {
 import { headerJson, ledgerCounts, post } from "./support/hostile-observers.ts";
 import { waitForPool } from "./support/pool.ts";
 import { testIdentity, TunnelClient } from "./support/tunnel-client.ts";
+import { IMAGE_INPUT_ERROR_CODES } from "../../protocol/image-input.ts";
 
 // Generated bodies and payment headers sent through the real Worker (workerd, Durable Objects).
 // Whatever arrives: no 5xx, a refusal that names a specific code or x402 reason, no reservation or
@@ -42,13 +43,7 @@ const BODY_CODES = new Set([
   "body_too_large",
   "invalid_request",
   "model_not_offered",
-  "invalid_image_encoding",
-  "image_url_not_supported",
-  "image_path_not_supported",
-  "image_too_large",
-  "unsupported_image_type",
-  "invalid_image",
-  "image_dimensions_out_of_range",
+  ...IMAGE_INPUT_ERROR_CODES,
 ]);
 /** Reasons a payment that cannot be valid is refused with: decoding and local verification. */
 const PAYMENT_REASONS = new Set<string>([

@@ -16,6 +16,9 @@ export const JOB_ERROR_STATUS: Readonly<Record<JobErrorCode, number>> = {
   internal: 502,
 };
 
+/** Retry-After for a 503 when the pool gave no better estimate. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 10;
+
 /** Failures that happened before any output and may succeed on another runner. */
 export const RETRYABLE_ON_ANOTHER_RUNNER: ReadonlySet<JobErrorCode> = new Set([
   "runner_disconnected",

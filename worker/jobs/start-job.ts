@@ -2,7 +2,7 @@ import type { JobErrorCode, JobSpec } from "../../protocol/job.ts";
 import { jsonError } from "../http/json-error.ts";
 import { readJobEvents, type JobEvent } from "../tunnel/job-events.ts";
 import type { RunnerPool } from "../tunnel/runner-pool.ts";
-import { JOB_ERROR_STATUS, RETRYABLE_ON_ANOTHER_RUNNER } from "./job-error-status.ts";
+import { DEFAULT_RETRY_AFTER_SECONDS, JOB_ERROR_STATUS, RETRYABLE_ON_ANOTHER_RUNNER } from "./job-error-status.ts";
 
 const MAX_ATTEMPTS = 2;
 
@@ -59,7 +59,7 @@ export async function startJob(pool: DurableObjectStub<RunnerPool>, spec: JobSpe
 
 export function jobFailureResponse(failure: JobFailure, extra?: Record<string, unknown>): Response {
   const status = JOB_ERROR_STATUS[failure.code];
-  const headers: HeadersInit = status === 503 ? { "Retry-After": String(failure.retryAfterSeconds ?? 10) } : {};
+  const headers: HeadersInit = status === 503 ? { "Retry-After": String(failure.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS) } : {};
   return jsonError(status, failure.code, `${failure.message}; nothing was charged`, extra, headers);
 }
 

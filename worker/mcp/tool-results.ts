@@ -1,6 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { SettleResponse } from "@x402/core/types";
-import { JOB_ERROR_STATUS } from "../jobs/job-error-status.ts";
+import { DEFAULT_RETRY_AFTER_SECONDS, JOB_ERROR_STATUS } from "../jobs/job-error-status.ts";
 import type { JobFailure } from "../jobs/start-job.ts";
 import type { PaymentRefusal } from "../payments/reasons.ts";
 import { paymentRequiredV2, type PaymentTerms } from "../payments/requirements.ts";
@@ -58,6 +58,6 @@ export function jobFailedResult(failure: JobFailure): CallToolResult {
     code: failure.code,
     message: `${failure.message}; nothing was charged`,
     status,
-    ...(status === 503 ? { retryAfterSeconds: failure.retryAfterSeconds ?? 10 } : {}),
+    ...(status === 503 ? { retryAfterSeconds: failure.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS } : {}),
   });
 }

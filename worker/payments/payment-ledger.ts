@@ -51,15 +51,7 @@ export interface LedgerPage {
 }
 
 /** A settlement found on chain that no paid call recorded: see PaymentLedger.recordRecovered. */
-export interface RecoveredPayment {
-  nonceKey: string;
-  network: string;
-  payer: string;
-  payTo: string;
-  asset: string;
-  /** base units, decimal string */
-  amount: string;
-  txHash: string;
+export interface RecoveredPayment extends Pick<SettledPayment, "nonceKey" | "network" | "payer" | "payTo" | "asset" | "amount" | "txHash"> {
   /** unix seconds */
   validBefore: number;
 }

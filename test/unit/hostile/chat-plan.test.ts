@@ -5,6 +5,7 @@ import { parseEdgeConfig, type EdgeConfig } from "../../../worker/config/edge-co
 import { ChatCompletionRequestSchema } from "../../../worker/services/chat-completions/request-schema.ts";
 import { planChatJob, type ChatJobPlan } from "../../../worker/services/chat-completions/to-job.ts";
 import { hostileText, oversizedText } from "../../support/hostile-arbitraries.ts";
+import { IMAGE_INPUT_ERROR_CODES } from "../../../protocol/image-input.ts";
 
 // A chat request the edge quotes a price for must become a job every runner accepts: otherwise the
 // agent pays (or signs) for a call that can only fail after the 402, as a 5xx. So, for generated
@@ -29,13 +30,7 @@ const PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJA
 const PLAN_CODES = new Set([
   "model_not_offered",
   "invalid_request",
-  "invalid_image_encoding",
-  "image_url_not_supported",
-  "image_path_not_supported",
-  "image_too_large",
-  "unsupported_image_type",
-  "invalid_image",
-  "image_dimensions_out_of_range",
+  ...IMAGE_INPUT_ERROR_CODES,
 ]);
 
 const text = fc.oneof({ weight: 12, arbitrary: hostileText(64) }, { weight: 1, arbitrary: oversizedText(512_001, 512_050) });
