@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
-import { generateRunnerKey } from "./test/support/runner-test-keys.ts";
+import { generateRunnerKey } from "./dev/runner-keys.ts";
 
 // Two runner identities the workerd tests authenticate with, and one the edge does not know.
 const runnerKeys = [generateRunnerKey(), generateRunnerKey(), generateRunnerKey()];

@@ -14,13 +14,13 @@ import { x402Facilitator } from "@x402/core/facilitator";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
 import type { LocalAccount } from "viem";
-import { ANVIL_KEYS } from "../test/support/chain/accounts.ts";
-import { startTestStack } from "../test/support/test-stack.ts";
-import { encodePayment, paymentV2, readPaymentRequired } from "../test/support/x402-payments.ts";
+import { ANVIL_KEYS } from "../dev/chain/accounts.ts";
+import { startLocalStack } from "../dev/local-stack.ts";
+import { encodePayment, paymentV2, readPaymentRequired } from "../dev/x402-payments.ts";
 import { buildPaymentTerms } from "../worker/payments/requirements.ts";
 import { verifyExactPayment } from "../worker/payments/verify-exact.ts";
 import type { PaymentPayloadV2 } from "../worker/payments/wire.ts";
-import { startRpcRelay, type RpcRelay } from "../test/support/rpc-relay.ts";
+import { startRpcRelay, type RpcRelay } from "../dev/rpc-relay.ts";
 import { fmt, interleave, percentile, ratio, table, timed } from "./lib/stats.ts";
 import { referenceFacilitatorSigner } from "./reference/facilitator-signer.ts";
 import { startReferenceStack } from "./reference/reference-stack.ts";
@@ -36,7 +36,7 @@ const body = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: 
 
 // Both the edge and the reference facilitators reach the chain through the same (optionally slow) relay.
 let proxy: RpcRelay | undefined;
-const stack = await startTestStack({
+const stack = await startLocalStack({
   runners: 1,
   edgeEnv: { BENCH_ROUTES: "on" },
   prepareEdge: async (chain) => ({ RPC_URL: (proxy = await startRpcRelay(chain.rpcUrl, { delayMs: RPC_LATENCY_MS })).url }),

@@ -8,8 +8,8 @@
  * free copy of the chat route that BENCH_ROUTES enables on the local chain); bench:payments measures it.
  */
 import { Ollama } from "ollama/browser";
-import { startTestStack } from "../test/support/test-stack.ts";
-import { readSse } from "../test/support/sse.ts";
+import { startLocalStack } from "../dev/local-stack.ts";
+import { readSse } from "../dev/sse.ts";
 import { fmt, interleave, median, percentile, ratio, table, timed } from "./lib/stats.ts";
 
 const LATENCY_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
@@ -17,7 +17,7 @@ const STREAM_ROUNDS = Number(process.env.BENCH_STREAM_ROUNDS ?? 6);
 const STREAM_TOKENS = Number(process.env.BENCH_STREAM_TOKENS ?? 4000);
 const MODEL = "qwen2.5:7b";
 
-const stack = await startTestStack({ runners: 1, edgeEnv: { BENCH_ROUTES: "on" } });
+const stack = await startLocalStack({ runners: 1, edgeEnv: { BENCH_ROUTES: "on" } });
 try {
   const ollama = new Ollama({ host: stack.standin.url });
   const benchUrl = `${stack.edge.url}/__bench/v1/chat/completions`;

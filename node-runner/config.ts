@@ -3,36 +3,13 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { readConfigFile } from "./config/config-file.ts";
 import { expandPath, resolveValues, type Context, type Sources, type Values } from "./config/config-schema.ts";
 import { CONFIG_FIELDS, CONFIG_FILE_ENV, type ConfigField } from "./config/fields.ts";
-import type { ConcurrencySpec } from "./config/model-settings.ts";
 import { RunnerError } from "./errors.ts";
 import { defaultKeyFile, keyFileModeWarning, readRunnerKey, type RunnerKey } from "./key-file.ts";
 import type { LogLevel } from "./log.ts";
+import type { RunnerConfig } from "./config/runner-config.ts";
 
+export type { RunnerConfig } from "./config/runner-config.ts";
 export { CONFIG_DEFAULTS, CONFIG_FIELDS, CONFIG_FILE_ENV, type ConfigField } from "./config/fields.ts";
-
-/**
- * The runner's settings, from (lowest to highest precedence) a JSON file, the environment and flags.
- * Everything is checked in one pass so the operator sees every problem at once, not one per restart.
- */
-export interface RunnerConfig {
-  /** As the operator wrote it; for logs. */
-  readonly edgeUrl: string;
-  /** What the runner dials: ws(s)://host[:port]/tunnel. */
-  readonly tunnelUrl: string;
-  readonly keyFile: string;
-  /** Normalized, e.g. http://127.0.0.1:11434. */
-  readonly ollamaHost: string;
-  /** Normalized model names the operator allows; null means everything Ollama has. */
-  readonly models: readonly string[] | null;
-  readonly concurrency: ConcurrencySpec;
-  readonly maxQueue: number;
-  readonly jobTimeoutMs: number;
-  readonly heartbeatMs: number;
-  readonly graceMs: number;
-  readonly modelPollMs: number;
-  readonly name: string;
-  readonly logLevel: LogLevel;
-}
 
 /** The programmatic form (tests, the local stack): same fields, same checks, no file or env. */
 export interface RunnerConfigOptions {

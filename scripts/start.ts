@@ -8,11 +8,11 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ANVIL_KEYS } from "../test/support/chain/accounts.ts";
-import { startLocalChain, type LocalChain } from "../test/support/chain/local-chain.ts";
-import { startEdge, type Edge } from "../test/support/edge.ts";
-import { startRunnerProcess, type RunnerProcess } from "../test/support/runner-process.ts";
-import { generateRunnerKey } from "../test/support/runner-test-keys.ts";
+import { ANVIL_KEYS } from "../dev/chain/accounts.ts";
+import { startLocalChain, type LocalChain } from "../dev/chain/local-chain.ts";
+import { startEdge, type Edge } from "../dev/edge.ts";
+import { startRunnerProcess, type RunnerProcess } from "../dev/runner-process.ts";
+import { generateRunnerKey } from "../dev/runner-keys.ts";
 import { runnerIdFromPublicKey } from "../protocol/handshake.ts";
 import { base64UrlToBytes } from "../protocol/base64.ts";
 import { SEED_SERVICES } from "../protocol/catalog/catalog.ts";

@@ -1,7 +1,7 @@
 import { HEARTBEAT_TIMEOUT_MS } from "../../protocol/tunnel-messages.ts";
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import type { RunnerConfig } from "../config.ts";
+import type { RunnerConfig } from "./runner-config.ts";
 import { defaultKeyFile } from "../key-file.ts";
 import { LOG_LEVELS } from "../log.ts";
 import { tunnelUrlFromEdgeUrl } from "./edge-url.ts";

@@ -1,6 +1,6 @@
 import { parseAbiItem, type Address, type Hex } from "viem";
-import { fiatTokenAbi } from "../../test/support/chain/fiat-token-abi.ts";
-import { localPublicClient } from "../../test/support/chain/local-client.ts";
+import { fiatTokenAbi } from "../../dev/chain/fiat-token-abi.ts";
+import { localPublicClient } from "../../dev/chain/local-client.ts";
 
 /** USDC balances of payTo and the payers at one block. */
 export interface BalanceSnapshot {

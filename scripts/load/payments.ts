@@ -1,6 +1,6 @@
 import type { PaymentRequired } from "@x402/core/types";
 import type { Address, Hex, LocalAccount } from "viem";
-import { encodePayment, paymentV2, readPaymentRequired } from "../../test/support/x402-payments.ts";
+import { encodePayment, paymentV2, readPaymentRequired } from "../../dev/x402-payments.ts";
 
 /** One signed x402 v2 payment, ready to send as PAYMENT-SIGNATURE. */
 export interface SignedPayment {

@@ -1,4 +1,4 @@
-import type { RunnerProcess } from "../../test/support/runner-process.ts";
+import type { RunnerProcess } from "../../dev/runner-process.ts";
 
 /** Counts the runners' `connected` log lines from now on: each one is a tunnel that dropped and came back. */
 export function countReconnects(runners: readonly RunnerProcess[]): { count(): number } {

@@ -1,4 +1,4 @@
-import { startTestStack, type TestStack } from "../../test/support/test-stack.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
 import { LOAD_LIMITS, type LoadConfig } from "./config.ts";
 import type { LoadTarget } from "./target.ts";
 
@@ -6,7 +6,7 @@ import type { LoadTarget } from "./target.ts";
 export const LOAD_AUTHORIZATION_SECONDS = 3_600;
 
 export interface LoadStack {
-  stack: TestStack;
+  stack: LocalStack;
   /** Where the runners get their models: the stand-in's URL or LOAD_OLLAMA_HOST. */
   ollamaHost: string;
 }
@@ -19,7 +19,7 @@ export interface LoadStack {
 export async function startLoadStack(config: LoadConfig, target: LoadTarget): Promise<LoadStack> {
   if (LOAD_AUTHORIZATION_SECONDS < LOAD_LIMITS.maxSeconds + 60) throw new Error("authorizations must outlive the longest time budget");
   const totalSlots = config.runners * config.slotsPerRunner;
-  const stack = await startTestStack({
+  const stack = await startLocalStack({
     runners: 0,
     spareRunnerKeys: config.runners,
     // The stand-in generates as fast as it can; as many generations at once as the runners start.

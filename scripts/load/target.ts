@@ -1,5 +1,5 @@
 import { serviceById } from "../../protocol/catalog/catalog.ts";
-import { MODEL_OUTPUT_FOR_EXAMPLE } from "../../test/support/catalog-model-outputs.ts";
+import { MODEL_OUTPUT_FOR_EXAMPLE } from "../../dev/catalog-model-outputs.ts";
 
 /** One paid request, sent N times: the same body, so the same quoted price every time. */
 export interface LoadTarget {

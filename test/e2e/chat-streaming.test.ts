@@ -1,20 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ollama } from "ollama/browser";
-import { usdcBalanceOf } from "../support/chain/usdc.ts";
-import { readReceipt } from "../support/x402-payments.ts";
+import { usdcBalanceOf } from "../../dev/chain/usdc.ts";
+import { readReceipt } from "../../dev/x402-payments.ts";
 import { officialV2Fetch } from "../support/x402-clients.ts";
-import { readSse } from "../support/sse.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
+import { readSse } from "../../dev/sse.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
 
 // The spine end to end: agent (official x402 client) → Worker in workerd → RunnerPool → tunnel →
 // node-runner process → Ollama API (stand-in) → back, paid on anvil with Circle's USDC.
-let stack: TestStack;
+let stack: LocalStack;
 let pay: typeof fetch;
 
 const STORY = Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ");
 
 beforeAll(async () => {
-  stack = await startTestStack({ runners: 1 });
+  stack = await startLocalStack({ runners: 1 });
   pay = officialV2Fetch(stack.chain.accounts.payers[0], { network: stack.network, asset: stack.usdc }) as typeof fetch;
 });
 afterAll(async () => stack?.stop());

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startProcess } from "../support/child-process.ts";
+import { startProcess } from "../../dev/child-process.ts";
 
 // The production path starts with `wrangler deploy`: every environment in wrangler.toml must build,
 // bind its Durable Objects, and carry no configuration warnings.

@@ -1,24 +1,24 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { encodeFunctionData } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { fiatTokenAbi } from "../support/chain/fiat-token-abi.ts";
-import { sendInOrder } from "../support/chain/send-in-order.ts";
-import { fundEth, mintUsdc } from "../support/chain/usdc.ts";
+import { fiatTokenAbi } from "../../dev/chain/fiat-token-abi.ts";
+import { sendInOrder } from "../../dev/chain/send-in-order.ts";
+import { fundEth, mintUsdc } from "../../dev/chain/usdc.ts";
 import { paidRequests, type PaidRequests } from "../support/paid-requests.ts";
 import { checkpoint, expectReconciled, readLedger } from "../support/reconcile.ts";
-import { startRpcRelay, type RpcRelay } from "../support/rpc-relay.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
-import { readPaymentRequired, readReceipt } from "../support/x402-payments.ts";
+import { startRpcRelay, type RpcRelay } from "../../dev/rpc-relay.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
+import { readPaymentRequired, readReceipt } from "../../dev/x402-payments.ts";
 
 // The edge's own faults: the chain's RPC failing or the transfer reverting at settlement, and the
 // edge process itself restarting or crashing. Each scenario checks (a) status and reason, (b) on-chain
 // charges, (c) the ledger matches the chain; across a restart, that what must persist did.
-let stack: TestStack;
+let stack: LocalStack;
 let relay: RpcRelay;
 let paid: PaidRequests;
 
 beforeAll(async () => {
-  stack = await startTestStack({
+  stack = await startLocalStack({
     runners: 1,
     prepareEdge: async (chain) => ({ RPC_URL: (relay = await startRpcRelay(chain.rpcUrl)).url }),
   });

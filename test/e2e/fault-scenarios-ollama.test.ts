@@ -1,19 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { FailurePlan } from "../support/ollama-standin/index.ts";
+import type { FailurePlan } from "../../dev/ollama-standin/index.ts";
 import { contentOf, errorOf, paidRequests, type PaidRequests } from "../support/paid-requests.ts";
 import { checkpoint, expectReconciled } from "../support/reconcile.ts";
-import { readSse } from "../support/sse.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
-import { readPaymentRequired, readReceipt } from "../support/x402-payments.ts";
+import { readSse } from "../../dev/sse.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
+import { readPaymentRequired, readReceipt } from "../../dev/x402-payments.ts";
 
 // Ollama fails in every way it can, behind a real runner. Each scenario checks (a) the agent gets a
 // clear status and reason, (b) the payer is charged only for what was delivered (on-chain balance),
 // (c) the edge's ledger matches the chain, transfer for transfer.
-let stack: TestStack;
+let stack: LocalStack;
 let paid: PaidRequests;
 
 beforeAll(async () => {
-  stack = await startTestStack({ runners: 1, edgeEnv: { JOB_TIMEOUT_MS: "3000" } });
+  stack = await startLocalStack({ runners: 1, edgeEnv: { JOB_TIMEOUT_MS: "3000" } });
   paid = paidRequests(stack);
 });
 afterAll(async () => stack?.stop());

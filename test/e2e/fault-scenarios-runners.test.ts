@@ -1,20 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contentOf, errorOf, paidRequests, type PaidRequests } from "../support/paid-requests.ts";
 import { checkpoint, expectReconciled } from "../support/reconcile.ts";
-import { runnerIdOf } from "../support/runner-test-keys.ts";
-import { readSse } from "../support/sse.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
+import { runnerIdOf } from "../../dev/runner-keys.ts";
+import { readSse } from "../../dev/sse.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
 import { TunnelPeer } from "../support/tunnel-peer.ts";
-import { readReceipt } from "../support/x402-payments.ts";
+import { readReceipt } from "../../dev/x402-payments.ts";
 
 // Runners are processes on someone's desk: they die, get restarted, shut down, and flap on bad
 // networks. None of that may hang an agent, charge it for nothing, or put the ledger out of step
 // with the chain. Each scenario checks (a) status and reason, (b) on-chain charges, (c) ledger = chain.
-let stack: TestStack;
+let stack: LocalStack;
 let paid: PaidRequests;
 
 beforeAll(async () => {
-  stack = await startTestStack({ runners: 1, spareRunnerKeys: 4 });
+  stack = await startLocalStack({ runners: 1, spareRunnerKeys: 4 });
   paid = paidRequests(stack);
 });
 afterAll(async () => stack?.stop());

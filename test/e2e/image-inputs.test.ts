@@ -1,23 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalAccount } from "viem";
 import { SEED_SERVICES } from "../../protocol/catalog/catalog.ts";
-import { usdcBalanceOf } from "../support/chain/usdc.ts";
-import { MODEL_OUTPUT_FOR_EXAMPLE } from "../support/catalog-model-outputs.ts";
+import { usdcBalanceOf } from "../../dev/chain/usdc.ts";
+import { MODEL_OUTPUT_FOR_EXAMPLE } from "../../dev/catalog-model-outputs.ts";
 import { FILE_PATHS, HOSTILE_IMAGES, URLS } from "../support/hostile-images.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
-import { encodePayment, paymentV2, readPaymentRequired, readReceipt } from "../support/x402-payments.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
+import { encodePayment, paymentV2, readPaymentRequired, readReceipt } from "../../dev/x402-payments.ts";
 
 // A file path, a URL or a non-image in an image field never reaches Ollama, even when the request
 // carries a valid payment for the call: the real edge (wrangler dev) refuses it before the payment is
 // looked at, so no runner gets a job, the Ollama stand-in records no request, and no USDC moves. The
 // payment stays unspent. (test/workers/image-fields.test.ts has the same inputs without a chain.)
-let stack: TestStack;
+let stack: LocalStack;
 let payer: LocalAccount;
 
 const IMAGE_SERVICES = SEED_SERVICES.filter((s) => s.imageField !== undefined);
 
 beforeAll(async () => {
-  stack = await startTestStack({ runners: 1 });
+  stack = await startLocalStack({ runners: 1 });
   payer = stack.chain.accounts.payers[2];
 });
 afterAll(async () => stack?.stop());

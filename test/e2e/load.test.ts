@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startProcess } from "../support/child-process.ts";
+import { startProcess } from "../../dev/child-process.ts";
 
 // `npm run load` as CI runs it: a small N through the whole local stack (anvil + USDC, wrangler dev,
 // three node-runners, the stand-in), then the exact books — 200s = ledger rows = Transfer events.

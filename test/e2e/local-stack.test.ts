@@ -5,10 +5,10 @@ import { createConnection } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
-import { startProcess, type ManagedProcess } from "../support/child-process.ts";
-import { freePort } from "../support/free-port.ts";
-import { startOllamaStandin, type OllamaStandin } from "../support/ollama-standin/index.ts";
-import { usdcBalanceOf } from "../support/chain/usdc.ts";
+import { startProcess, type ManagedProcess } from "../../dev/child-process.ts";
+import { freePort } from "../../dev/free-port.ts";
+import { startOllamaStandin, type OllamaStandin } from "../../dev/ollama-standin/index.ts";
+import { usdcBalanceOf } from "../../dev/chain/usdc.ts";
 import type { StackFile } from "../../scripts/lib/stack-file.ts";
 
 // The README's first command: `npm start` brings up chain, edge and runner; Ctrl-C leaves nothing.

@@ -10,23 +10,23 @@ import { SEED_SERVICES, serviceById } from "../../protocol/catalog/catalog.ts";
 import { jsonSchemaOf } from "../../worker/discovery/json-schemas.ts";
 import { formatUsdc } from "../../worker/discovery/usdc.ts";
 import { runMcpPay } from "../../scripts/mcp-pay/run.ts";
-import { ANVIL_KEYS } from "../support/chain/accounts.ts";
-import { transferEvents, usdcBalanceOf } from "../support/chain/usdc.ts";
-import { MODEL_OUTPUT_FOR_EXAMPLE } from "../support/catalog-model-outputs.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
-import { encodePayment, paymentV2 } from "../support/x402-payments.ts";
+import { ANVIL_KEYS } from "../../dev/chain/accounts.ts";
+import { transferEvents, usdcBalanceOf } from "../../dev/chain/usdc.ts";
+import { MODEL_OUTPUT_FOR_EXAMPLE } from "../../dev/catalog-model-outputs.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
+import { encodePayment, paymentV2 } from "../../dev/x402-payments.ts";
 
 // x402 over MCP, end to end: the MCP SDK's own client against POST /mcp on wrangler dev, paying with
 // USDC on anvil, jobs on a real runner process and the Ollama stand-in.
 const sentiment = serviceById("sentiment")!;
 const SENTIMENT_ARGS = sentiment.example.input as Record<string, unknown>;
 
-let stack: TestStack;
+let stack: LocalStack;
 let raw: Client;
 let paying: PayingMcpClient;
 
 beforeAll(async () => {
-  stack = await startTestStack({ runners: 1 });
+  stack = await startLocalStack({ runners: 1 });
   raw = new Client({ name: "edge402-e2e", version: "0" });
   await raw.connect(new StreamableHTTPClientTransport(new URL(`${stack.edge.url}/mcp`)));
   paying = await PayingMcpClient.connect({ url: `${stack.edge.url}/mcp`, account: payer(), maxPrice: 50_000n });

@@ -1,16 +1,16 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { usdcBalanceOf } from "../support/chain/usdc.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
+import { usdcBalanceOf } from "../../dev/chain/usdc.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
 import { officialV2Fetch } from "../support/x402-clients.ts";
 
 // The official `openai` client, unmodified, given the x402 fetch wrapper as its fetch: agents that
 // already speak OpenAI pay per call without an API key.
-let stack: TestStack;
+let stack: LocalStack;
 let openai: OpenAI;
 
 beforeAll(async () => {
-  stack = await startTestStack({ runners: 1 });
+  stack = await startLocalStack({ runners: 1 });
   const pay = officialV2Fetch(stack.chain.accounts.payers[1], { network: stack.network, asset: stack.usdc });
   openai = new OpenAI({ apiKey: "unused: x402 pays", baseURL: `${stack.edge.url}/v1`, fetch: pay as typeof fetch, maxRetries: 0 });
 });

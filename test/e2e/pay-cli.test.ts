@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANVIL_KEYS } from "../support/chain/accounts.ts";
-import { usdcBalanceOf } from "../support/chain/usdc.ts";
-import { startProcess, type ManagedProcess } from "../support/child-process.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
+import { ANVIL_KEYS } from "../../dev/chain/accounts.ts";
+import { usdcBalanceOf } from "../../dev/chain/usdc.ts";
+import { startProcess, type ManagedProcess } from "../../dev/child-process.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
 import type { StackFile } from "../../scripts/lib/stack-file.ts";
 import { formatBaseUnits } from "../../scripts/pay/usdc-amount.ts";
 
@@ -13,11 +13,11 @@ import { formatBaseUnits } from "../../scripts/pay/usdc-amount.ts";
 // and the demo payer in stack.json, quotes, pays with the official x402 client on anvil's USDC, and
 // prints the result, the transaction and the balance read back from the chain.
 const ROOT = resolve(import.meta.dirname, "../..");
-let stack: TestStack;
+let stack: LocalStack;
 let stateDir: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ runners: 1 });
+  stack = await startLocalStack({ runners: 1 });
   stateDir = mkdtempSync(join(tmpdir(), "edge402-pay-"));
   const payer = stack.chain.accounts.payers[0]; // ANVIL_KEYS[5], as `npm start` writes it
   const file: StackFile = {

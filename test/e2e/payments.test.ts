@@ -2,18 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PaymentRequired } from "@x402/core/types";
 import type { LocalAccount } from "viem";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
-import { mintUsdc, transferEvents, usdcBalanceOf } from "../support/chain/usdc.ts";
-import { encodePayment, paymentV2, readPaymentRequired, readReceipt, type PaymentTweaks } from "../support/x402-payments.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
+import { mintUsdc, transferEvents, usdcBalanceOf } from "../../dev/chain/usdc.ts";
+import { encodePayment, paymentV2, readPaymentRequired, readReceipt, type PaymentTweaks } from "../../dev/x402-payments.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
 
 // x402 payment rules at the real edge (workerd), settled on anvil with Circle's FiatTokenV2_2.
-let stack: TestStack;
+let stack: LocalStack;
 let payer: LocalAccount;
 const body = JSON.stringify({ model: "qwen2.5:7b", messages: [{ role: "user", content: "hello" }], max_tokens: 16 });
 
 beforeAll(async () => {
   // The runner offers only text models, so a vision request finds no runner.
-  stack = await startTestStack({ runners: 1, runnerEnv: { RUNNER_MODELS: "qwen2.5:7b,qwen2.5:0.5b" }, edgeEnv: { JOB_TIMEOUT_MS: "3000" } });
+  stack = await startLocalStack({ runners: 1, runnerEnv: { RUNNER_MODELS: "qwen2.5:7b,qwen2.5:0.5b" }, edgeEnv: { JOB_TIMEOUT_MS: "3000" } });
   payer = stack.chain.accounts.payers[1];
 });
 afterAll(async () => stack?.stop());

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hex } from "viem";
-import { localPublicClient } from "../support/chain/local-client.ts";
+import { localPublicClient } from "../../dev/chain/local-client.ts";
 import { paidRequests, type PaidRequests } from "../support/paid-requests.ts";
 import { checkpoint, expectReconciled } from "../support/reconcile.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
-import { readReceipt } from "../support/x402-payments.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
+import { readReceipt } from "../../dev/x402-payments.ts";
 
 // Found by `npm run load` (embeddings, C=32): anvil, taking a transaction while the one before it is
 // being mined, can park it for good ("queued" with exactly the account's next nonce). The relayer
@@ -12,11 +12,11 @@ import { readReceipt } from "../support/x402-payments.ts";
 // behind that nonce, did the same. A node may also simply drop a transaction. Here the relayer's
 // transfer is dropped from anvil's pool on purpose (deterministic); the relayer must send it again
 // with the same nonce and higher fees, so it and the transfers behind it land.
-let stack: TestStack;
+let stack: LocalStack;
 let paid: PaidRequests;
 
 beforeAll(async () => {
-  stack = await startTestStack({ runners: 1 });
+  stack = await startLocalStack({ runners: 1 });
   paid = paidRequests(stack);
 });
 afterAll(async () => stack?.stop());

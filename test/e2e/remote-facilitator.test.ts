@@ -2,19 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { startReferenceFacilitator, type ReferenceFacilitator } from "../../bench/reference/facilitator-server.ts";
 import { installMulticall3 } from "../../bench/reference/multicall3.ts";
-import { ANVIL_KEYS } from "../support/chain/accounts.ts";
-import { usdcBalanceOf } from "../support/chain/usdc.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
+import { ANVIL_KEYS } from "../../dev/chain/accounts.ts";
+import { usdcBalanceOf } from "../../dev/chain/usdc.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
 import { officialV2Fetch } from "../support/x402-clients.ts";
-import { encodePayment, paymentV2, readPaymentRequired, readReceipt } from "../support/x402-payments.ts";
+import { encodePayment, paymentV2, readPaymentRequired, readReceipt } from "../../dev/x402-payments.ts";
 
 // FACILITATOR=remote: the edge verifies locally as always, but preflights with POST /verify and
 // settles with POST /settle on a real x402 facilitator (the reference one, @x402/core + @x402/evm).
-let stack: TestStack;
+let stack: LocalStack;
 let facilitator: ReferenceFacilitator;
 
 beforeAll(async () => {
-  stack = await startTestStack({
+  stack = await startLocalStack({
     runners: 1,
     prepareEdge: async (chain) => {
       // The reference facilitator names refusals through Multicall3, which anvil lacks.

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_SERVICES } from "../../protocol/catalog/catalog.ts";
-import { usdcBalanceOf } from "../support/chain/usdc.ts";
-import { MODEL_OUTPUT_FOR_EXAMPLE } from "../support/catalog-model-outputs.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
+import { usdcBalanceOf } from "../../dev/chain/usdc.ts";
+import { MODEL_OUTPUT_FOR_EXAMPLE } from "../../dev/catalog-model-outputs.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
 import { officialV2Fetch } from "../support/x402-clients.ts";
-import { readReceipt } from "../support/x402-payments.ts";
+import { readReceipt } from "../../dev/x402-payments.ts";
 
 // Each seed service end to end: official client → edge → runner → Ollama stand-in, which honours
 // `format` (the JSON Schema of the service's model output), and back as schema-valid output.
-let stack: TestStack;
+let stack: LocalStack;
 let pay: typeof fetch;
 
 beforeAll(async () => {
-  stack = await startTestStack({ runners: 1 });
+  stack = await startLocalStack({ runners: 1 });
   pay = officialV2Fetch(stack.chain.accounts.payers[0], { network: stack.network, asset: stack.usdc }) as typeof fetch;
 });
 afterAll(async () => stack?.stop());

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wrapFetchWithPayment, decodeXPaymentResponse } from "x402-fetch";
 import { createWalletClient, http, publicActions } from "viem";
-import { usdcBalanceOf } from "../support/chain/usdc.ts";
-import { startTestStack, type TestStack } from "../support/test-stack.ts";
+import { usdcBalanceOf } from "../../dev/chain/usdc.ts";
+import { startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
 
 // The legacy official client (x402-fetch 1.x, x402 v1) knows networks by name only, so this edge is
 // configured for eip155:84532 ("base-sepolia") — served by a local anvil with that chain id.
-let stack: TestStack;
+let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ chainId: 84532, runners: 1 });
+  stack = await startLocalStack({ chainId: 84532, runners: 1 });
 });
 afterAll(async () => stack?.stop());
 

@@ -1,6 +1,6 @@
 import type { PaymentRequired } from "@x402/core/types";
 import type { LocalAccount } from "viem";
-import { encodePayment, paymentV2, readPaymentRequired, type PaymentTweaks } from "./x402-payments.ts";
+import { encodePayment, paymentV2, readPaymentRequired, type PaymentTweaks } from "../../dev/x402-payments.ts";
 
 /**
  * Paid calls made by hand, so a test holds the payment header itself: it can send it again (replay),

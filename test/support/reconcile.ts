@@ -1,5 +1,5 @@
 import { zeroAddress, type Address } from "viem";
-import { transferEvents, usdcBalanceOf } from "./chain/usdc.ts";
+import { transferEvents, usdcBalanceOf } from "../../dev/chain/usdc.ts";
 
 /**
  * The edge's books against the chain's: every settlement the ledger lists (`GET /admin/payments`) is
@@ -7,7 +7,7 @@ import { transferEvents, usdcBalanceOf } from "./chain/usdc.ts";
  * transfer is in the ledger, exactly once. Balance deltas since a checkpoint say who paid what.
  */
 
-/** What reconciliation needs from a running stack (a TestStack has all of it). */
+/** What reconciliation needs from a running stack (a LocalStack has all of it). */
 export interface ReconcileTarget {
   chain: { rpcUrl: string };
   network: string;

@@ -3,7 +3,7 @@ import { parseRunnerKey, type RunnerKey } from "../../node-runner/key-file.ts";
 import { answerChallenge } from "../../node-runner/tunnel/auth.ts";
 import { edgeHostOf } from "../../protocol/handshake.ts";
 import { parseEdgeMessage, type EdgeMessage, type HelloMessage, type RunnerMessage } from "../../protocol/tunnel-messages.ts";
-import type { TestRunnerKey } from "./runner-test-keys.ts";
+import type { TestRunnerKey } from "../../dev/runner-keys.ts";
 
 /**
  * A runner's side of the tunnel, driven by the test over a real socket to a real edge: it speaks

@@ -1,5 +1,5 @@
 import { bytesToHex, parseSignature, type Address, type Hex, type LocalAccount } from "viem";
-import { transferWithAuthorizationTypes } from "./fiat-token-abi.ts";
+import { transferWithAuthorizationTypes } from "../../../dev/chain/fiat-token-abi.ts";
 
 export interface TransferAuthorization {
   from: Address;

@@ -5,12 +5,12 @@ import type { Network } from "@x402/core/types";
 import type { Address } from "viem";
 import { installMulticall3 } from "../../../bench/reference/multicall3.ts";
 import { startReferenceStack, type ReferenceStack } from "../../../bench/reference/reference-stack.ts";
-import { ANVIL_KEYS } from "../../support/chain/accounts.ts";
-import { startLocalChain, type LocalChain } from "../../support/chain/local-chain.ts";
-import { transferEvents, usdcBalanceOf } from "../../support/chain/usdc.ts";
-import { startOllamaStandin, type OllamaStandin } from "../../support/ollama-standin/index.ts";
+import { ANVIL_KEYS } from "../../../dev/chain/accounts.ts";
+import { startLocalChain, type LocalChain } from "../../../dev/chain/local-chain.ts";
+import { transferEvents, usdcBalanceOf } from "../../../dev/chain/usdc.ts";
+import { startOllamaStandin, type OllamaStandin } from "../../../dev/ollama-standin/index.ts";
 import { officialV2Fetch } from "../../support/x402-clients.ts";
-import { encodePayment, paymentV2, readPaymentRequired, readReceipt } from "../../support/x402-payments.ts";
+import { encodePayment, paymentV2, readPaymentRequired, readReceipt } from "../../../dev/x402-payments.ts";
 
 const PRICE = 1_234n;
 const MODEL = "qwen2.5:0.5b";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { altTextService, MAX_ALT_CHARS, shortenAlt } from "../../../protocol/catalog/services/alt-text.ts";
-import { PNG_BASE64 } from "../../support/catalog-model-outputs.ts";
+import { PNG_BASE64 } from "../../../dev/catalog-model-outputs.ts";
 
 function finish(alt: string, description = "A description.") {
   const result = altTextService.finish({ image: PNG_BASE64 }, altTextService.modelOutput.parse({ alt, description }));

@@ -4,8 +4,8 @@ import { SEED_SERVICES, serviceById } from "../../../protocol/catalog/catalog.ts
 import { MAX_TEXT_CHARS } from "../../../protocol/catalog/services/fields.ts";
 import { isBase64Image } from "../../../protocol/images.ts";
 import { ModelNameSchema } from "../../../protocol/job.ts";
-import { exampleForSchema } from "../../support/ollama-standin/schema-example.ts";
-import { MODEL_OUTPUT_FOR_EXAMPLE, PNG_BASE64 } from "../../support/catalog-model-outputs.ts";
+import { exampleForSchema } from "../../../dev/ollama-standin/schema-example.ts";
+import { MODEL_OUTPUT_FOR_EXAMPLE, PNG_BASE64 } from "../../../dev/catalog-model-outputs.ts";
 
 const TEXT_SERVICES = ["sentiment", "pii-detect"];
 const VISION_SERVICES = ["alt-text", "screenshot-data", "invoice-extract", "document-intel"];

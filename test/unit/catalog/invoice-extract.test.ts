@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { normaliseAmount, normaliseCurrency, normaliseDate } from "../../../protocol/catalog/services/invoice-fields.ts";
 import { type InvoiceExtractModelOutput, type InvoiceExtractOutput, invoiceExtractService } from "../../../protocol/catalog/services/invoice-extract.ts";
 import type { FinishResult } from "../../../protocol/catalog/service.ts";
-import { PNG_BASE64 } from "../../support/catalog-model-outputs.ts";
+import { PNG_BASE64 } from "../../../dev/catalog-model-outputs.ts";
 
 describe("invoice amounts", () => {
   it.each([

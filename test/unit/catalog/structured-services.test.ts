@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { documentIntelService, normaliseLanguageTag } from "../../../protocol/catalog/services/document-intel.ts";
 import { screenshotDataService } from "../../../protocol/catalog/services/screenshot-data.ts";
 import { sentimentService } from "../../../protocol/catalog/services/sentiment.ts";
-import { PNG_BASE64 } from "../../support/catalog-model-outputs.ts";
+import { PNG_BASE64 } from "../../../dev/catalog-model-outputs.ts";
 
 describe("sentiment", () => {
   const finish = (modelOutput: unknown) => sentimentService.finish({ text: "ok" }, sentimentService.modelOutput.parse(modelOutput));

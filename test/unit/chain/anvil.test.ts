@@ -2,9 +2,9 @@ import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { ANVIL_KEYS, accounts } from "../../support/chain/accounts.ts";
-import { AnvilStartError, startAnvil } from "../../support/chain/anvil.ts";
-import { localPublicClient } from "../../support/chain/local-client.ts";
+import { ANVIL_KEYS, accounts } from "../../../dev/chain/accounts.ts";
+import { AnvilStartError, startAnvil } from "../../../dev/chain/anvil.ts";
+import { localPublicClient } from "../../../dev/chain/local-client.ts";
 
 function isRunning(pid: number): boolean {
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toEventSignature, toFunctionSignature, type AbiEvent, type AbiFunction } from "viem";
-import { fiatTokenAbi, fiatTokenProxyAbi } from "../../support/chain/fiat-token-abi.ts";
-import { linkBytecode, loadStablecoinArtifact } from "../../support/chain/stablecoin-artifacts.ts";
+import { fiatTokenAbi, fiatTokenProxyAbi } from "../../../dev/chain/fiat-token-abi.ts";
+import { linkBytecode, loadStablecoinArtifact } from "../../../dev/chain/stablecoin-artifacts.ts";
 
 // Compares what decides encoding and decoding: signature, mutability, indexed flags. Parameter names
 // are ours to choose.

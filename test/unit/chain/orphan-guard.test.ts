@@ -4,7 +4,7 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { localPublicClient } from "../../support/chain/local-client.ts";
+import { localPublicClient } from "../../../dev/chain/local-client.ts";
 
 const OWNER = fileURLToPath(new URL("./fixtures/owner-of-anvil.ts", import.meta.url));
 // `--import tsx` resolves from the working directory, so run where package.json is.

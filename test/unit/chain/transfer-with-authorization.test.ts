@@ -2,10 +2,10 @@
 // offline, the relayer submits it and pays the gas. Circle's real FiatTokenV2_2 decides the outcome.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWalletClient, http, type Hash, type LocalAccount, type WalletClient, type Account } from "viem";
-import { accounts } from "../../support/chain/accounts.ts";
-import { fiatTokenAbi } from "../../support/chain/fiat-token-abi.ts";
-import { localPublicClient } from "../../support/chain/local-client.ts";
-import { startLocalChain, type LocalChain } from "../../support/chain/local-chain.ts";
+import { accounts } from "../../../dev/chain/accounts.ts";
+import { fiatTokenAbi } from "../../../dev/chain/fiat-token-abi.ts";
+import { localPublicClient } from "../../../dev/chain/local-client.ts";
+import { startLocalChain, type LocalChain } from "../../../dev/chain/local-chain.ts";
 import { revertReason } from "../../support/chain/revert-reason.ts";
 import {
   randomAuthorizationNonce,
@@ -14,7 +14,7 @@ import {
   type SignedTransferAuthorization,
   type TransferAuthorization,
 } from "../../support/chain/transfer-authorization.ts";
-import { authorizationState, transferEvents, usdcBalanceOf } from "../../support/chain/usdc.ts";
+import { authorizationState, transferEvents, usdcBalanceOf } from "../../../dev/chain/usdc.ts";
 
 let chain: LocalChain;
 let relayer: WalletClient<ReturnType<typeof http>, LocalChain["chain"], Account>;

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEther, zeroAddress } from "viem";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
-import { accounts } from "../../support/chain/accounts.ts";
-import { fiatTokenAbi, fiatTokenProxyAbi } from "../../support/chain/fiat-token-abi.ts";
-import { localPublicClient } from "../../support/chain/local-client.ts";
-import { DEFAULT_PAYER_FUNDS, startLocalChain, type LocalChain } from "../../support/chain/local-chain.ts";
+import { accounts } from "../../../dev/chain/accounts.ts";
+import { fiatTokenAbi, fiatTokenProxyAbi } from "../../../dev/chain/fiat-token-abi.ts";
+import { localPublicClient } from "../../../dev/chain/local-client.ts";
+import { DEFAULT_PAYER_FUNDS, startLocalChain, type LocalChain } from "../../../dev/chain/local-chain.ts";
 import { revertReason } from "../../support/chain/revert-reason.ts";
-import { deployUsdc, fundEth, mintUsdc, transferEvents, usdcBalanceOf } from "../../support/chain/usdc.ts";
+import { deployUsdc, fundEth, mintUsdc, transferEvents, usdcBalanceOf } from "../../../dev/chain/usdc.ts";
 
 let chain: LocalChain;
 beforeAll(async () => {

@@ -20,7 +20,7 @@ import {
   recase,
   setAt,
 } from "../../support/hostile-arbitraries.ts";
-import { paymentV1, paymentV2 } from "../../support/x402-payments.ts";
+import { paymentV1, paymentV2 } from "../../../dev/x402-payments.ts";
 import { payer, paymentConfig, terms } from "../payments/fixtures.ts";
 
 // Generated PAYMENT-SIGNATURE / X-PAYMENT headers: decoding never throws (a throw is a 500 in the

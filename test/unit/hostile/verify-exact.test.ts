@@ -4,7 +4,7 @@ import { extractPayment } from "../../../worker/payments/payment-header.ts";
 import { PaymentReason } from "../../../worker/payments/reasons.ts";
 import { verifyExactPayment, type VerifyOutcome } from "../../../worker/payments/verify-exact.ts";
 import { ADDRESS_CASINGS, anyAddress, badChecksum, base64OfText, hostileText, numberWhereTextBelongs, recase, setAt } from "../../support/hostile-arbitraries.ts";
-import { paymentV2 } from "../../support/x402-payments.ts";
+import { paymentV2 } from "../../../dev/x402-payments.ts";
 import { payer, paymentConfig, terms } from "../payments/fixtures.ts";
 
 // Payments that decode (so every field has a valid shape) but carry hostile values, through the real

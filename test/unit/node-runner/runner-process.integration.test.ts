@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { startOllamaStandin, type OllamaStandin } from "../../support/ollama-standin/index.ts";
+import { startOllamaStandin, type OllamaStandin } from "../../../dev/ollama-standin/index.ts";
 import { FakeEdge } from "./support/fake-edge.ts";
 import { newKey } from "./support/runner-fixture.ts";
 import { Changes } from "./support/wait-until.ts";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { TunnelCloseCode } from "../../../protocol/close-codes.ts";
-import { startOllamaStandin } from "../../support/ollama-standin/index.ts";
+import { startOllamaStandin } from "../../../dev/ollama-standin/index.ts";
 import { startFixture, type RunnerFixture } from "./support/runner-fixture.ts";
 
 const chat = (content = "hello", model = "qwen2.5:7b") => ({ kind: "chat" as const, model, messages: [{ role: "user" as const, content }] });

@@ -1,9 +1,9 @@
 import { type ChatResponse, type GenerateResponse, Ollama } from "ollama/browser";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type OllamaStandin, startOllamaStandin } from "../../support/ollama-standin/index.ts";
-import { patternExample } from "../../support/ollama-standin/pattern-example.ts";
-import { exampleForSchema } from "../../support/ollama-standin/schema-example.ts";
+import { type OllamaStandin, startOllamaStandin } from "../../../dev/ollama-standin/index.ts";
+import { patternExample } from "../../../dev/ollama-standin/pattern-example.ts";
+import { exampleForSchema } from "../../../dev/ollama-standin/schema-example.ts";
 import { caught, ndjsonLines, postJson } from "./helpers.ts";
 
 describe("/api/chat", () => {

@@ -4,7 +4,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Ollama } from "ollama/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startOllamaStandin, type OllamaStandin } from "../../support/ollama-standin/index.ts";
+import { startOllamaStandin, type OllamaStandin } from "../../../dev/ollama-standin/index.ts";
 import { caught, postJson } from "./helpers.ts";
 
 let standin: OllamaStandin;
@@ -66,7 +66,7 @@ describe("/__standin control routes", () => {
 });
 
 describe.concurrent("cli.ts", () => {
-  const cli = fileURLToPath(new URL("../../support/ollama-standin/cli.ts", import.meta.url));
+  const cli = fileURLToPath(new URL("../../../dev/ollama-standin/cli.ts", import.meta.url));
 
   it.each(["SIGTERM", "SIGINT"] as const)("prints its URL, serves the API and exits 0 on %s", async (signal) => {
     const child = spawn(process.execPath, ["--import", "tsx", cli, "--port", "0", "--tps", "50"], { stdio: ["ignore", "pipe", "inherit"] });

@@ -1,6 +1,6 @@
 import { type ChatResponse, Ollama } from "ollama/browser";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type OllamaStandin, type StandinOptions, startOllamaStandin } from "../../support/ollama-standin/index.ts";
+import { type OllamaStandin, type StandinOptions, startOllamaStandin } from "../../../dev/ollama-standin/index.ts";
 import { caught, ndjsonLines, postJson } from "./helpers.ts";
 
 describe("injected failures and disconnects", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { decodeGoBase64 } from "../../support/ollama-standin/go/base64.ts";
-import { parseGoDuration } from "../../support/ollama-standin/go/duration.ts";
-import { scanFirstValue } from "../../support/ollama-standin/go/json-scan.ts";
-import { countTokens, splitTokens } from "../../support/ollama-standin/tokenizer.ts";
+import { decodeGoBase64 } from "../../../dev/ollama-standin/go/base64.ts";
+import { parseGoDuration } from "../../../dev/ollama-standin/go/duration.ts";
+import { scanFirstValue } from "../../../dev/ollama-standin/go/json-scan.ts";
+import { countTokens, splitTokens } from "../../../dev/ollama-standin/tokenizer.ts";
 
 const scan = (text: string) => scanFirstValue(Buffer.from(text, "utf8"));
 

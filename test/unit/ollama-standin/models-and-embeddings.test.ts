@@ -1,6 +1,6 @@
 import { Ollama } from "ollama/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_STANDIN_MODELS, type OllamaStandin, startOllamaStandin } from "../../support/ollama-standin/index.ts";
+import { DEFAULT_STANDIN_MODELS, type OllamaStandin, startOllamaStandin } from "../../../dev/ollama-standin/index.ts";
 import { postJson, rawRequest } from "./helpers.ts";
 
 describe("model information", () => {

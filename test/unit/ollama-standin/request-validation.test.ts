@@ -2,8 +2,8 @@ import { STATUS_CODES } from "node:http";
 import { hostname } from "node:os";
 import { Ollama } from "ollama/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inspectImage } from "../../support/ollama-standin/images.ts";
-import { type OllamaStandin, startOllamaStandin } from "../../support/ollama-standin/index.ts";
+import { inspectImage } from "../../../dev/ollama-standin/images.ts";
+import { type OllamaStandin, startOllamaStandin } from "../../../dev/ollama-standin/index.ts";
 import { caught, GIF_1X1, jpegHeader, pngImage, postJson, rawRequest, webpHeader } from "./helpers.ts";
 
 describe("errors", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { extractPayment } from "../../../worker/payments/payment-header.ts";
 import { PaymentReason } from "../../../worker/payments/reasons.ts";
-import { encodePayment, paymentV2 } from "../../support/x402-payments.ts";
+import { encodePayment, paymentV2 } from "../../../dev/x402-payments.ts";
 import { paymentConfig, payer, terms } from "./fixtures.ts";
 
 const headers = (name: string, value: string) => new Headers({ [name]: value });

@@ -5,7 +5,7 @@ import { RemoteFacilitator } from "../../../worker/payments/facilitator/remote-f
 import type { SettleRequest } from "../../../worker/payments/facilitator/facilitator.ts";
 import { verifyExactPayment } from "../../../worker/payments/verify-exact.ts";
 import type { PaymentPayloadV2 } from "../../../worker/payments/wire.ts";
-import { paymentV2 } from "../../support/x402-payments.ts";
+import { paymentV2 } from "../../../dev/x402-payments.ts";
 import { paymentConfig, payer, terms } from "./fixtures.ts";
 
 // A scripted x402 facilitator over real HTTP: each test says how it answers.

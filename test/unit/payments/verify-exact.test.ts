@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
 import { PaymentReason } from "../../../worker/payments/reasons.ts";
 import { verifyExactPayment } from "../../../worker/payments/verify-exact.ts";
-import { paymentV1, paymentV2, type PaymentTweaks } from "../../support/x402-payments.ts";
+import { paymentV1, paymentV2, type PaymentTweaks } from "../../../dev/x402-payments.ts";
 import { paymentConfig, payer, stranger, terms } from "./fixtures.ts";
 import type { PaymentPayloadV1, PaymentPayloadV2 } from "../../../worker/payments/wire.ts";
 

@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startOllamaStandin, type OllamaStandin } from "../../../support/ollama-standin/index.ts";
+import { startOllamaStandin, type OllamaStandin } from "../../../../dev/ollama-standin/index.ts";
 import { runnerConfig, type RunnerConfigOptions } from "../../../../node-runner/config.ts";
 import { startRunner, type RunnerDeps, type RunnerHandle } from "../../../../node-runner/daemon.ts";
 import { writeNewRunnerKey, type RunnerKey } from "../../../../node-runner/key-file.ts";

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startProcess, type ManagedProcess } from "./child-process.ts";
-import { generateRunnerKey, type TestRunnerKey } from "./runner-test-keys.ts";
+import { generateRunnerKey, type TestRunnerKey } from "./runner-keys.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
+const ROOT = resolve(import.meta.dirname, "..");
 
 export interface RunnerProcessOptions {
   edgeUrl: string;

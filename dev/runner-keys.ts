@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { runnerIdFromPublicKey } from "../../protocol/handshake.ts";
+import { runnerIdFromPublicKey } from "../protocol/handshake.ts";
 
 export interface TestRunnerKey {
   /** base64url raw public key, as RUNNER_KEYS lists it */

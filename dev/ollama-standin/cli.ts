@@ -1,5 +1,5 @@
 // Runs the stand-in as its own process for the local stack:
-//   npx tsx test/support/ollama-standin/cli.ts --port 11434 --tps 50
+//   npx tsx dev/ollama-standin/cli.ts --port 11434 --tps 50
 import { parseArgs } from "node:util";
 import { startOllamaStandin } from "./server.ts";
 

@@ -7,11 +7,11 @@ import { startLocalChain, type LocalChain } from "./chain/local-chain.ts";
 import { startEdge, type Edge } from "./edge.ts";
 import { startOllamaStandin, type OllamaStandin, type StandinOptions } from "./ollama-standin/index.ts";
 import { startRunnerProcess, type RunnerProcess, type RunnerProcessOptions } from "./runner-process.ts";
-import { generateRunnerKey, type TestRunnerKey } from "./runner-test-keys.ts";
+import { generateRunnerKey, type TestRunnerKey } from "./runner-keys.ts";
 
 export const ADMIN_TOKEN = "e2e-admin-token-not-a-secret";
 
-export interface TestStackOptions {
+export interface LocalStackOptions {
   chainId?: number;
   /** Seconds between blocks on the local chain; absent: a block per transaction (automine). */
   chainBlockTime?: number;
@@ -27,7 +27,7 @@ export interface TestStackOptions {
   prepareEdge?: (chain: LocalChain) => Promise<Record<string, string>>;
 }
 
-export interface TestStack {
+export interface LocalStack {
   chain: LocalChain;
   standin: OllamaStandin;
   /** The edge now running (replaced by restartEdge, at the same URL). */
@@ -54,7 +54,7 @@ export interface TestStack {
  * Everything real, on loopback: anvil with Circle's USDC, the Ollama-API stand-in, the Worker under
  * wrangler dev with the embedded facilitator, and node-runner processes.
  */
-export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const runnerCount = options.runners ?? 1;
   const keys = Array.from({ length: runnerCount + (options.spareRunnerKeys ?? 0) }, () => generateRunnerKey());
   const [chain, standin] = await Promise.all([startLocalChain({ chainId: options.chainId ?? 31337, ...(options.chainBlockTime === undefined ? {} : { blockTime: options.chainBlockTime }) }), startOllamaStandin(options.standin)]);
@@ -93,7 +93,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const runners = keys.slice(0, runnerCount).map((key, i) => startRunner(key, { name: `runner-${i}` }));
   const admin = (path: string) => fetch(`${edge.url}${path}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
 
-  const stack: TestStack = {
+  const stack: LocalStack = {
     chain,
     standin,
     get edge() {

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { startProcess, type ManagedProcess } from "./child-process.ts";
 import { freePort } from "./free-port.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
+const ROOT = resolve(import.meta.dirname, "..");
 
 export interface EdgeOptions {
   /** Overrides of wrangler.toml vars, and secrets; all are passed through an env file, never argv. */
