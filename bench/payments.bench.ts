@@ -17,9 +17,9 @@ import type { LocalAccount } from "viem";
 import { ANVIL_KEYS } from "../dev/chain/accounts.ts";
 import { startLocalStack } from "../dev/local-stack.ts";
 import { encodePayment, paymentV2, readPaymentRequired } from "../dev/x402-payments.ts";
-import { buildPaymentTerms } from "../worker/payments/requirements.ts";
-import { verifyExactPayment } from "../worker/payments/verify-exact.ts";
-import type { PaymentPayloadV2 } from "../worker/payments/wire.ts";
+import { exactOffer } from "../worker/payments/schemes/exact/exact-offer.ts";
+import { verifyExactPayment } from "../worker/payments/schemes/exact/verify-exact.ts";
+import type { ExactPaymentPayloadV2 as PaymentPayloadV2 } from "../worker/payments/schemes/exact/exact-payload.ts";
 import { startRpcRelay, type RpcRelay } from "../dev/rpc-relay.ts";
 import { fmt, interleave, percentile, ratio, table, timed } from "./lib/stats.ts";
 import { referenceFacilitatorSigner } from "./reference/facilitator-signer.ts";
@@ -101,8 +101,8 @@ try {
 
   // ---------------------------------------------------------------- CPU per verification
   const verifyPayloads = await Promise.all(Array.from({ length: VERIFY_N }, (_, i) => paymentV2(edgeRequired, stack.chain.chainId, payers[i % payers.length]!)));
-  const config = { network: stack.network as `eip155:${number}`, chainId: stack.chain.chainId, v1NetworkName: null, asset: stack.usdc, assetName: stack.chain.usdc.name, assetVersion: stack.chain.usdc.version, payTo: stack.payTo, maxTimeoutSeconds: 300, validBeforeBufferSeconds: 30 };
-  const terms = buildPaymentTerms(config, price, { url: edgeRequired.resource.url, description: "", mimeType: "application/json" });
+  const config = { network: stack.network as `eip155:${number}`, chainId: stack.chain.chainId, v1NetworkName: null, asset: stack.usdc, assetName: stack.chain.usdc.name, assetVersion: stack.chain.usdc.version, payTo: stack.payTo, maxTimeoutSeconds: 300, minValiditySeconds: 30 };
+  const offer = exactOffer(config, price, { url: edgeRequired.resource.url, description: "", mimeType: "application/json" });
   const cpuPerCall = async (fn: (i: number) => Promise<unknown>) => {
     const start = process.cpuUsage();
     for (let i = 0; i < VERIFY_N; i++) await fn(i);
@@ -110,7 +110,7 @@ try {
     return (used.user + used.system) / 1000 / VERIFY_N;
   };
   const edgeVerifyCpu = await cpuPerCall(async (i) => {
-    const outcome = await verifyExactPayment(verifyPayloads[i] as PaymentPayloadV2, { config, terms, nowSeconds: Math.floor(Date.now() / 1000) });
+    const outcome = await verifyExactPayment(verifyPayloads[i] as PaymentPayloadV2, { config, offer, nowSeconds: Math.floor(Date.now() / 1000) });
     if (!outcome.ok) throw new Error(outcome.refusal.message);
   });
   const facilitator = new x402Facilitator().register(stack.network as `${string}:${string}`, new ExactEvmScheme(referenceFacilitatorSigner({ rpcUrl: proxy!.url, chainId: stack.chain.chainId, relayerKey: ANVIL_KEYS[0] })));

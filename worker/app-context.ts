@@ -1,6 +1,4 @@
 import type { EdgeConfig } from "./config/edge-config.ts";
 
+/** The hono context every route sees: the Worker's bindings and the edge's parsed config. */
 export type AppEnv = { Bindings: Env; Variables: { config: EdgeConfig } };
-
-export const poolOf = (env: Env) => env.RUNNER_POOL.getByName("pool");
-export const ledgerOf = (env: Env) => env.PAYMENT_LEDGER.getByName("ledger");

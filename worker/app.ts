@@ -1,10 +1,11 @@
+import { poolOf } from "./tunnel/pool-binding.ts";
 import { Hono, type Context } from "hono";
-import { poolOf, type AppEnv } from "./app-context.ts";
+import { type AppEnv } from "./app-context.ts";
 import { edgeConfigFor } from "./config/edge-config.ts";
-import { adminAuth } from "./http/admin-auth.ts";
+import { adminAuth } from "./operator/admin-auth.ts";
 import { jsonError } from "./http/json-error.ts";
-import { adminFacilitatorRoute } from "./routes/admin-facilitator.ts";
-import { adminPaymentsRoute } from "./routes/admin-payments.ts";
+import { adminFacilitatorRoute } from "./operator/admin-facilitator.ts";
+import { adminPaymentsRoute } from "./operator/admin-payments.ts";
 import { chatCompletionsRoute } from "./services/chat-completions/route.ts";
 import { catalogServiceRoute } from "./services/catalog/route.ts";
 import { embeddingsRoute } from "./services/embeddings/route.ts";
@@ -12,7 +13,9 @@ import { mcpRoute } from "./mcp/mcp-route.ts";
 import { indexPage } from "./discovery/index-page.ts";
 import { openApiDocument } from "./discovery/openapi.ts";
 import { wellKnownX402 } from "./discovery/well-known.ts";
+import { paymentSchemesFor, schemeOrderProblems } from "./payments/schemes/registry.ts";
 
+const schemesOf = (c: Context<AppEnv>) => paymentSchemesFor(c.var.config, c.env);
 const notFound = () => jsonError(404, "not_found", "no such route");
 
 export function createApp() {
@@ -29,8 +32,9 @@ export function createApp() {
   // Everything below needs a valid configuration.
   app.use("*", async (c, next) => {
     const parsed = edgeConfigFor(c.env);
-    if (!parsed.ok) {
-      console.error(`edge402 is misconfigured:\n  - ${parsed.problems.join("\n  - ")}`);
+    const problems = parsed.ok ? schemeOrderProblems(parsed.config) : parsed.problems;
+    if (!parsed.ok || problems.length > 0) {
+      console.error(`edge402 is misconfigured:\n  - ${problems.join("\n  - ")}`);
       return jsonError(500, "edge_misconfigured", "this edge is not configured correctly; the operator must check its logs");
     }
     c.set("config", parsed.config);
@@ -40,11 +44,11 @@ export function createApp() {
   // Discovery: what is for sale, for people (HTML) and machines (JSON, OpenAPI).
   app.get("/", (c) => {
     const origin = new URL(c.req.url).origin;
-    if ((c.req.header("Accept") ?? "").includes("application/json")) return c.json(wellKnownX402(c.var.config, origin));
-    return c.html(indexPage(c.var.config, origin));
+    if ((c.req.header("Accept") ?? "").includes("application/json")) return c.json(wellKnownX402(c.var.config, schemesOf(c), origin));
+    return c.html(indexPage(c.var.config, schemesOf(c), origin));
   });
-  app.get("/.well-known/x402", (c) => c.json(wellKnownX402(c.var.config, new URL(c.req.url).origin)));
-  app.get("/openapi.json", (c) => c.json(openApiDocument(c.var.config, new URL(c.req.url).origin)));
+  app.get("/.well-known/x402", (c) => c.json(wellKnownX402(c.var.config, schemesOf(c), new URL(c.req.url).origin)));
+  app.get("/openapi.json", (c) => c.json(openApiDocument(c.var.config, schemesOf(c), new URL(c.req.url).origin)));
   app.get("/v1/models", (c) => {
     const { chat, embeddings } = c.var.config;
     const ids = [...new Set([...chat.models, ...embeddings.models])];

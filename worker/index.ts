@@ -1,8 +1,8 @@
 import { createApp } from "./app.ts";
 
 export { RunnerPool } from "./tunnel/runner-pool.ts";
-export { PaymentLedger } from "./payments/payment-ledger.ts";
-export { Relayer } from "./payments/facilitator/relayer.ts";
+export { PaymentLedger } from "./payments/ledger/payment-ledger.ts";
+export { Relayer } from "./payments/schemes/relayer.ts";
 
 const app = createApp();
 

@@ -18,14 +18,17 @@ describe("admin API", () => {
   });
 
   it("lists payments as JSON and as CSV", async () => {
-    await env.PAYMENT_LEDGER.getByName("ledger").recordSettlement({
-      nonceKey: "admin-test",
+    await env.PAYMENT_LEDGER.getByName("ledger").record({
+      scheme: "exact",
+      replayKey: "admin-test",
       network: "eip155:31337",
       payer: "0x00000000000000000000000000000000000000aa",
       payTo: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
       asset: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-      amount: "1234",
+      authorized: "1234",
+      charged: "1234",
       service: "chat.completions",
+      settlementRef: "0x" + "ab".repeat(32),
       txHash: "0x" + "ab".repeat(32),
       x402Version: 2,
       model: "=cmd()",
@@ -41,7 +44,7 @@ describe("admin API", () => {
     expect(csv.headers.get("Content-Type")).toContain("text/csv");
     expect(csv.headers.get("X-Total-Amount")).toBe("1234");
     const [header, row] = (await csv.text()).trim().split("\n");
-    expect(header).toBe("id,settled_at,network,payer,pay_to,asset,amount,service,tx_hash,x402_version,model,runner_id,prompt_tokens,completion_tokens");
+    expect(header).toBe("id,settled_at,network,payer,pay_to,asset,amount,service,tx_hash,x402_version,model,runner_id,prompt_tokens,completion_tokens,scheme,authorized,charged,settlement_ref");
     expect(row).toContain(",1234,chat.completions,");
     expect(row).toContain(",'=cmd(),"); // a spreadsheet formula is neutralised
   });

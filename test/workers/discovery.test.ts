@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { decodePaymentRequiredHeader } from "@x402/core/http";
 import { describe, expect, it } from "vitest";
 import { SEED_SERVICES } from "../../protocol/catalog/catalog.ts";
-import { formatUsdc } from "../../worker/discovery/usdc.ts";
+import { formatUsdc } from "../../worker/offers/usdc.ts";
 
 const edge = (path: string, init?: RequestInit) => exports.default.fetch(`http://edge.test${path}`, init);
 const post = (path: string, body: unknown) => edge(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { edgeConfigFor, type EdgeConfig } from "../../worker/config/edge-config.ts";
-import { PaymentReason } from "../../worker/payments/reasons.ts";
+import { PaymentReason } from "../../worker/payments/core/reasons.ts";
 import { deepJsonText, hostileJson, hostileText, jsonWithRawAt, oversizedText, setAt } from "../support/hostile-arbitraries.ts";
 import { ledgerCounts, post } from "./support/hostile-observers.ts";
 import { waitForPool } from "./support/pool.ts";

@@ -4,7 +4,8 @@ import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesToHex } from "../../protocol/base64.ts";
 import { edgeConfigFor, type EdgeConfig } from "../../worker/config/edge-config.ts";
-import { PaymentReason } from "../../worker/payments/reasons.ts";
+import { PaymentReason } from "../../worker/payments/core/reasons.ts";
+import { ExactReason } from "../../worker/payments/schemes/exact/exact-reasons.ts";
 import {
   ADDRESS_CASINGS,
   anyAddress,
@@ -51,15 +52,15 @@ const PAYMENT_REASONS = new Set<string>([
   PaymentReason.invalidVersion,
   PaymentReason.unsupportedScheme,
   PaymentReason.invalidNetwork,
-  PaymentReason.assetMismatch,
+  ExactReason.assetMismatch,
   PaymentReason.requirementsMismatch,
-  PaymentReason.recipientMismatch,
-  PaymentReason.valueMismatch,
-  PaymentReason.valueMismatchV1,
-  PaymentReason.validAfter,
-  PaymentReason.validBefore,
-  PaymentReason.windowTooLong,
-  PaymentReason.invalidSignature,
+  ExactReason.recipientMismatch,
+  ExactReason.valueMismatch,
+  ExactReason.valueMismatchV1,
+  ExactReason.validAfter,
+  ExactReason.validBefore,
+  ExactReason.windowTooLong,
+  ExactReason.invalidSignature,
 ]);
 const TIMEOUT_MS = 120_000;
 
@@ -259,7 +260,7 @@ describe("payment headers, generated", () => {
           payload = setAt(payload, ["payload", "authorization", "to"], recase(a.payload.authorization.to, casings.to));
           payload = setAt(payload, ["payload", "authorization", "from"], recase(a.payload.authorization.from, casings.from));
           const response = await expectNothingCharged(() => post(PAID_PATH, BODY, { "PAYMENT-SIGNATURE": base64OfText(JSON.stringify(payload)) }));
-          expect(await expectRefusedPayment(response)).toBe(PaymentReason.invalidSignature);
+          expect(await expectRefusedPayment(response)).toBe(ExactReason.invalidSignature);
         }),
         // 256 casing combinations; each run costs a (failing) RPC connection.
         { numRuns: 20 },

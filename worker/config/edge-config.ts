@@ -4,8 +4,8 @@ import { normalizeModelName } from "../../protocol/models.ts";
 import { LIMITS, ModelNameSchema } from "../../protocol/job.ts";
 import { SEED_SERVICES } from "../../protocol/catalog/catalog.ts";
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from "../../protocol/image-input.ts";
-import { parseEvmAddress } from "../payments/evm-address.ts";
-import { KNOWN_NETWORKS, chainIdOf } from "./networks.ts";
+import { parseEvmAddress } from "../chain/evm-address.ts";
+import { KNOWN_NETWORKS, chainIdOf } from "../chain/networks.ts";
 import { parseServicesConfig, type ServiceOffer } from "./services-config.ts";
 
 /**
@@ -75,6 +75,8 @@ const RawEnvSchema = z.object({
   MAX_IMAGE_BYTES: PositiveInt(1024, Math.floor((LIMITS.maxImageBase64Chars * 3) / 4)).default(10 * 1024 * 1024),
   /** "on" adds free copies of paid routes under /__bench for benchmarks; refused off the local chain. */
   BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
+  /** The payment schemes offered, in the order 402s list them (names checked by payments/schemes/registry.ts). */
+  PAYMENT_SCHEMES: z.string().regex(/^[a-z0-9-]+(\s*,\s*[a-z0-9-]+)*$/, "must be a comma-separated list of scheme names").optional(),
 });
 
 export interface PaymentConfig {
@@ -87,7 +89,8 @@ export interface PaymentConfig {
   assetVersion: string;
   payTo: Address;
   maxTimeoutSeconds: number;
-  validBeforeBufferSeconds: number;
+  /** A payment must stay valid at least this long after it arrives (VALID_BEFORE_BUFFER_SECONDS). */
+  minValiditySeconds: number;
 }
 
 export type FacilitatorConfig =
@@ -102,6 +105,8 @@ export interface EdgeConfig {
   adminToken: string | null;
   jobTimeoutMs: number;
   benchRoutes: boolean;
+  /** PAYMENT_SCHEMES in order; null: the registry's default order. */
+  paymentSchemes: string[] | null;
   chat: { models: string[]; basePrice: bigint; pricePerMillionTokens: bigint; defaultMaxTokens: number };
   embeddings: { models: string[]; basePrice: bigint; pricePerMillionTokens: bigint };
   services: ServiceOffer[];
@@ -164,13 +169,14 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
         assetVersion,
         payTo: e.PAY_TO,
         maxTimeoutSeconds: e.MAX_TIMEOUT_SECONDS,
-        validBeforeBufferSeconds: e.VALID_BEFORE_BUFFER_SECONDS,
+        minValiditySeconds: e.VALID_BEFORE_BUFFER_SECONDS,
       },
       facilitator,
       rpcUrl: e.RPC_URL ?? null,
       adminToken: e.ADMIN_TOKEN ?? null,
       jobTimeoutMs: e.JOB_TIMEOUT_MS,
       benchRoutes: e.BENCH_ROUTES === "on",
+      paymentSchemes: e.PAYMENT_SCHEMES ? csv(e.PAYMENT_SCHEMES) : null,
       chat: {
         models,
         basePrice: e.CHAT_BASE_PRICE,

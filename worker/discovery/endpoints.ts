@@ -3,7 +3,7 @@ import { ChatCompletionRequestSchema, ChatCompletionResponseSchema } from "../se
 import { planChatJob } from "../services/chat-completions/to-job.ts";
 import { EmbeddingsRequestSchema, EmbeddingsResponseSchema } from "../services/embeddings/request-schema.ts";
 import { embeddingsPrice } from "../services/embeddings/price.ts";
-import { jsonSchemaOf } from "./json-schemas.ts";
+import { jsonSchemaOf } from "../offers/json-schemas.ts";
 
 /** How a paid endpoint is priced, for discovery: fixed per call, or quoted from each request. */
 export type Pricing =

@@ -1,6 +1,8 @@
 import type { EdgeConfig } from "../config/edge-config.ts";
 import { paidEndpoints, type PaidEndpoint } from "./endpoints.ts";
-import { formatUsdc } from "./usdc.ts";
+import { formatUsdc } from "../offers/usdc.ts";
+import type { PaymentScheme } from "../payments/core/payment-scheme.ts";
+import { clientSnippets } from "../payments/schemes/registry.ts";
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -11,7 +13,9 @@ function price(endpoint: PaidEndpoint): string {
 }
 
 /** GET / for people: what is for sale, at what price, on which models, and how to pay from code. */
-export function indexPage(config: EdgeConfig, origin: string): string {
+export function indexPage(config: EdgeConfig, schemes: readonly PaymentScheme[], origin: string): string {
+  const names = [...new Set(schemes.map((s) => s.scheme))];
+  const snippets = clientSnippets(names);
   const endpoints = paidEndpoints(config);
   const first = endpoints[0];
   const rows = endpoints
@@ -19,12 +23,12 @@ export function indexPage(config: EdgeConfig, origin: string): string {
     .join("\n");
   const example = first
     ? `import { x402Client } from "@x402/core/client";
-import { registerExactEvmScheme } from "@x402/evm/exact/client";
+${snippets.map((s) => s.import).join("\n")}
 import { wrapFetchWithPayment } from "@x402/fetch";
 import { privateKeyToAccount } from "viem/accounts";
 
 const client = new x402Client();
-registerExactEvmScheme(client, { signer: privateKeyToAccount(process.env.PAYER_KEY) });
+${snippets.map((s) => s.register).join("\n")}
 const pay = wrapFetchWithPayment(fetch, client);
 const response = await pay("${origin}${first.path}", {
   method: "POST",
@@ -40,7 +44,7 @@ console.log(await response.json());`
 </head><body>
 <h1>edge402</h1>
 <p>AI inference on home hardware, sold per call for USDC over <a href="https://github.com/coinbase/x402">x402</a>. No accounts, no API keys: the payment is the authentication. You are charged only for results you receive.</p>
-<p>Payment: <code>exact</code> scheme, network <code>${escape(config.payment.network)}</code>, asset <code>${escape(config.payment.asset)}</code>, paid to <code>${escape(config.payment.payTo)}</code>.
+<p>Payment: ${names.map((n) => `<code>${escape(n)}</code>`).join(", ")} scheme${names.length === 1 ? "" : "s"}, network <code>${escape(config.payment.network)}</code>, asset <code>${escape(config.payment.asset)}</code>, paid to <code>${escape(config.payment.payTo)}</code>.
 Machine-readable: <a href="/.well-known/x402">/.well-known/x402</a> · <a href="/openapi.json">/openapi.json</a> · <a href="/v1/models">/v1/models</a><br>
 MCP agents: the same services are paid tools at <code>POST ${escape(origin)}/mcp</code> (Streamable HTTP; x402 payment in <code>_meta["x402/payment"]</code>).</p>
 <table><thead><tr><th>endpoint</th><th>what</th><th>model</th><th>price (USDC)</th></tr></thead><tbody>

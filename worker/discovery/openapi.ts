@@ -1,4 +1,5 @@
 import type { EdgeConfig } from "../config/edge-config.ts";
+import type { PaymentScheme } from "../payments/core/payment-scheme.ts";
 import { paidEndpoints } from "./endpoints.ts";
 import { describePricing } from "./well-known.ts";
 
@@ -9,7 +10,7 @@ const errorSchema = {
 const error = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
 
 /** GET /openapi.json — OpenAPI 3.1, generated from the same zod schemas the edge validates with. */
-export function openApiDocument(config: EdgeConfig, origin: string) {
+export function openApiDocument(config: EdgeConfig, schemes: readonly PaymentScheme[], origin: string) {
   const paths: Record<string, unknown> = {};
   for (const endpoint of paidEndpoints(config)) {
     paths[endpoint.path] = {
@@ -36,7 +37,7 @@ export function openApiDocument(config: EdgeConfig, origin: string) {
           "504": error("The job timed out; nothing was charged."),
         },
         "x-x402": {
-          scheme: "exact",
+          schemes: [...new Set(schemes.map((s) => s.scheme))],
           network: config.payment.network,
           asset: config.payment.asset,
           payTo: config.payment.payTo,

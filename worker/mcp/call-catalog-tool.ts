@@ -1,8 +1,9 @@
+import { poolOf } from "../tunnel/pool-binding.ts";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Context } from "hono";
-import { poolOf, type AppEnv } from "../app-context.ts";
+import { type AppEnv } from "../app-context.ts";
 import type { ServiceOffer } from "../config/services-config.ts";
-import { runPaidCall } from "../payments/paid-call.ts";
+import { runPaidCall } from "../payments/core/paid-call.ts";
 import { prepareCatalogInput } from "../services/catalog/catalog-input.ts";
 import { runStructured } from "../services/catalog/run-structured.ts";
 import { jobOptions, paymentBindings } from "../services/paid-route.ts";

@@ -4,6 +4,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validatio
 import type { Context } from "hono";
 import type { AppEnv } from "../app-context.ts";
 import { callCatalogTool } from "./call-catalog-tool.ts";
+import { paymentSchemesFor } from "../payments/schemes/registry.ts";
 import { catalogTools } from "./tool-catalog.ts";
 
 const INSTRUCTIONS =
@@ -21,7 +22,7 @@ export function createMcpServer(c: Context<AppEnv>): Server {
     // The SDK's default validator (Ajv) compiles schemas with `new Function`, which workerd forbids.
     { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS, jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
   );
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: catalogTools(c.var.config) }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: catalogTools(c.var.config, paymentSchemesFor(c.var.config, c.env)) }));
   server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
     const offer = c.var.config.services.find((o) => o.definition.id === request.params.name);
     if (!offer) throw new McpError(ErrorCode.InvalidParams, `unknown tool "${request.params.name.slice(0, 100)}"; tools/list names the tools`);

@@ -1,9 +1,10 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { EdgeConfig } from "../config/edge-config.ts";
 import type { ServiceOffer } from "../config/services-config.ts";
-import { jsonSchemaOf } from "../discovery/json-schemas.ts";
-import { formatUsdc } from "../discovery/usdc.ts";
-import { buildPaymentTerms, type PaidResource } from "../payments/requirements.ts";
+import { jsonSchemaOf } from "../offers/json-schemas.ts";
+import { formatUsdc } from "../offers/usdc.ts";
+import type { PaymentScheme } from "../payments/core/payment-scheme.ts";
+import { acceptsV2, buildPaymentTerms, type PaidResource } from "../payments/core/terms.ts";
 import { ACCEPTS_META_KEY, OUTPUT_SCHEMA_META_KEY, PAYMENT_META_KEY, PRICE_META_KEY } from "./x402-meta.ts";
 
 /** The x402 resource a tool sells; `mcp://tool/<name>` as in the x402 MCP transport's examples. */
@@ -20,10 +21,10 @@ export function toolResource(offer: ServiceOffer): PaidResource {
  * `structuredContent` against `outputSchema` even on error results, and x402 puts PaymentRequired
  * there — declaring it would make every unpaid call a client-side schema error.
  */
-export function catalogTools(config: EdgeConfig): Tool[] {
+export function catalogTools(config: EdgeConfig, schemes: readonly PaymentScheme[]): Tool[] {
   return config.services.map((offer) => {
     const { definition, price } = offer;
-    const terms = buildPaymentTerms(config.payment, price, toolResource(offer));
+    const terms = buildPaymentTerms(schemes, price, toolResource(offer));
     return {
       name: definition.id,
       title: definition.title,
@@ -32,7 +33,7 @@ export function catalogTools(config: EdgeConfig): Tool[] {
       annotations: { title: definition.title, readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
       _meta: {
         [PRICE_META_KEY]: { amount: price.toString(), usdc: formatUsdc(price), asset: config.payment.asset, network: config.payment.network },
-        [ACCEPTS_META_KEY]: [terms.v2],
+        [ACCEPTS_META_KEY]: acceptsV2(terms),
         [OUTPUT_SCHEMA_META_KEY]: jsonSchemaOf(definition.output),
       },
     };

@@ -2,8 +2,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { SettleResponse } from "@x402/core/types";
 import { DEFAULT_RETRY_AFTER_SECONDS, JOB_ERROR_STATUS } from "../jobs/job-error-status.ts";
 import type { JobFailure } from "../jobs/start-job.ts";
-import type { PaymentRefusal } from "../payments/reasons.ts";
-import { paymentRequiredV2, type PaymentTerms } from "../payments/requirements.ts";
+import type { PaymentRefusal } from "../payments/core/reasons.ts";
+import { paymentRequiredV2, type PaymentTerms } from "../payments/core/terms.ts";
 import type { InputIssue } from "../validation/input-issues.ts";
 import { PAYMENT_RESPONSE_META_KEY } from "./x402-meta.ts";
 

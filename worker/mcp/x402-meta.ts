@@ -1,4 +1,5 @@
-import { parsePaymentPayload, type SubmittedPayment } from "../payments/submitted-payment.ts";
+import { parsePaymentPayload, type SubmittedPayment } from "../payments/core/submitted-payment.ts";
+import { SCHEME_PAYLOADS } from "../payments/schemes/payloads.ts";
 
 /** x402 over MCP (coinbase/x402 specs/transports-v2/mcp.md): where the payment and the receipt travel. */
 export const PAYMENT_META_KEY = "x402/payment";
@@ -13,5 +14,5 @@ export const OUTPUT_SCHEMA_META_KEY = "edge402/outputSchema";
 export function paymentFromMeta(meta: Record<string, unknown> | undefined): SubmittedPayment {
   const value = meta?.[PAYMENT_META_KEY];
   if (value === undefined) return { kind: "none" };
-  return parsePaymentPayload(value, `_meta["${PAYMENT_META_KEY}"]`);
+  return parsePaymentPayload(value, `_meta["${PAYMENT_META_KEY}"]`, SCHEME_PAYLOADS);
 }

@@ -1,22 +1,21 @@
 import type { Context } from "hono";
-import { ledgerOf, type AppEnv } from "../app-context.ts";
+import type { AppEnv } from "../app-context.ts";
 import type { StartJobOptions } from "../jobs/start-job.ts";
-import { erc1271Verifier } from "../payments/contract-signature.ts";
-import { createFacilitator } from "../payments/facilitator/create-facilitator.ts";
-import { handlePaidCall, handleUnpaidCall, type HttpPaidCall } from "../payments/http-paid-call.ts";
-import type { PaidCall } from "../payments/paid-call.ts";
+import type { PaidCall } from "../payments/core/paid-call.ts";
+import { handlePaidCall, handleUnpaidCall, type HttpPaidCall } from "../payments/http/http-paid-call.ts";
+import { ledgerOf } from "../payments/ledger/ledger-binding.ts";
+import { paymentSchemesFor } from "../payments/schemes/registry.ts";
 
 /** What the payment core needs from the request's environment, whatever the transport or service. */
-export type PaymentBindings = Pick<PaidCall<unknown>, "config" | "ledger" | "facilitator" | "waitUntil" | "isValidContractSignature">;
+export type PaymentBindings = Pick<PaidCall<unknown>, "schemes" | "book" | "jobTimeoutMs" | "waitUntil">;
 
 export function paymentBindings(c: Context<AppEnv>): PaymentBindings {
   const config = c.var.config;
   return {
-    config,
-    ledger: ledgerOf(c.env),
-    facilitator: createFacilitator(config, c.env),
+    schemes: paymentSchemesFor(config, c.env),
+    book: ledgerOf(c.env),
+    jobTimeoutMs: config.jobTimeoutMs,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
-    ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { compact, jsonSchemaOf } from "../../../worker/discovery/json-schemas.ts";
+import { compact, jsonSchemaOf } from "../../../worker/offers/json-schemas.ts";
 
 describe("published JSON Schemas", () => {
   it("drop bounds that only restate the safe-integer range, keep real ones", () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { extractPayment, type ExtractedPayment } from "../../../worker/payments/payment-header.ts";
-import { PaymentReason } from "../../../worker/payments/reasons.ts";
+import { extractPayment, type ExtractedPayment } from "../../../worker/payments/http/payment-header.ts";
+import { PaymentReason } from "../../../worker/payments/core/reasons.ts";
 import { getAddress } from "viem";
 import {
   ADDRESS_CASINGS,
@@ -21,6 +21,7 @@ import {
   setAt,
 } from "../../support/hostile-arbitraries.ts";
 import { paymentV1, paymentV2 } from "../../../dev/x402-payments.ts";
+import type { ExactEvmPayload } from "../../../worker/payments/schemes/exact/exact-payload.ts";
 import { payer, paymentConfig, terms } from "../payments/fixtures.ts";
 
 // Generated PAYMENT-SIGNATURE / X-PAYMENT headers: decoding never throws (a throw is a 500 in the
@@ -203,7 +204,7 @@ describe("payment header decoding, generated", () => {
         const { payload } = payloadOf(version);
         const result = decode("PAYMENT-SIGNATURE", base64OfText(JSON.stringify(setAt(payload, ["payload", "authorization", field], recase(address, casing)))));
         if (result.kind === "none" || result.kind === "invalid") throw new Error(`refused: ${JSON.stringify(result)}`);
-        expect(result.payload.payload.authorization[field]).toBe(getAddress(address));
+        expect((result.payload.payload as ExactEvmPayload).authorization[field]).toBe(getAddress(address));
       }),
       { numRuns: 100 },
     );

@@ -1,8 +1,10 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { extractPayment } from "../../../worker/payments/payment-header.ts";
-import { PaymentReason } from "../../../worker/payments/reasons.ts";
-import { verifyExactPayment, type VerifyOutcome } from "../../../worker/payments/verify-exact.ts";
+import { extractPayment } from "../../../worker/payments/http/payment-header.ts";
+import { PaymentReason } from "../../../worker/payments/core/reasons.ts";
+import { ExactReason } from "../../../worker/payments/schemes/exact/exact-reasons.ts";
+import type { ExactPaymentPayloadV1, ExactPaymentPayloadV2 } from "../../../worker/payments/schemes/exact/exact-payload.ts";
+import { verifyExactPayment, type VerifyOutcome } from "../../../worker/payments/schemes/exact/verify-exact.ts";
 import { ADDRESS_CASINGS, anyAddress, badChecksum, base64OfText, hostileText, numberWhereTextBelongs, recase, setAt } from "../../support/hostile-arbitraries.ts";
 import { paymentV2 } from "../../../dev/x402-payments.ts";
 import { payer, paymentConfig, terms } from "../payments/fixtures.ts";
@@ -33,7 +35,7 @@ beforeAll(async () => {
 async function verifyAsSent(payload: unknown): Promise<VerifyOutcome> {
   const extracted = extractPayment(new Headers({ "PAYMENT-SIGNATURE": base64OfText(JSON.stringify(payload)) }));
   if (extracted.kind !== "v1" && extracted.kind !== "v2") throw new Error(`did not decode: ${JSON.stringify(extracted)}`);
-  return verifyExactPayment(extracted.payload, { config: paymentConfig, terms, nowSeconds: now, isValidContractSignature: async () => false });
+  return verifyExactPayment(extracted.payload as ExactPaymentPayloadV2 | ExactPaymentPayloadV1, { config: paymentConfig, offer: terms, nowSeconds: now, isValidContractSignature: async () => false });
 }
 
 function recased(payload: Payload, casings: { from: (typeof ADDRESS_CASINGS)[number]; to: (typeof ADDRESS_CASINGS)[number]; payTo: (typeof ADDRESS_CASINGS)[number]; asset: (typeof ADDRESS_CASINGS)[number] }): unknown {
@@ -64,7 +66,7 @@ describe("verifyExactPayment, generated", () => {
         const corrupted = badChecksum(paymentConfig[field], pick);
         fc.pre(corrupted !== null);
         const outcome = await verifyAsSent(setAt(signed, ["accepted", field], corrupted));
-        expect(!outcome.ok && outcome.refusal.reason).toBe(field === "payTo" ? PaymentReason.recipientMismatch : PaymentReason.assetMismatch);
+        expect(!outcome.ok && outcome.refusal.reason).toBe(field === "payTo" ? ExactReason.recipientMismatch : ExactReason.assetMismatch);
         expect(!outcome.ok && outcome.refusal.message).toContain("checksum");
       }),
       { numRuns: 20 },
@@ -112,15 +114,15 @@ function oracle(
   a: { from: string; value: string; validAfter: string; validBefore: string },
   signature: string,
 ): string {
-  if (f.amount !== price.toString()) return PaymentReason.valueMismatch;
+  if (f.amount !== price.toString()) return ExactReason.valueMismatch;
   if (f.maxTimeoutSeconds !== paymentConfig.maxTimeoutSeconds) return PaymentReason.requirementsMismatch;
-  if (f.to.toLowerCase() !== paymentConfig.payTo.toLowerCase()) return PaymentReason.recipientMismatch;
-  if (BigInt(a.value) !== price) return PaymentReason.valueMismatch;
-  if (BigInt(a.validAfter) > BigInt(now)) return PaymentReason.validAfter;
-  if (BigInt(a.validBefore) < BigInt(now + paymentConfig.validBeforeBufferSeconds)) return PaymentReason.validBefore;
-  if (BigInt(a.validBefore) > BigInt(now + paymentConfig.maxTimeoutSeconds + 60)) return PaymentReason.windowTooLong;
+  if (f.to.toLowerCase() !== paymentConfig.payTo.toLowerCase()) return ExactReason.recipientMismatch;
+  if (BigInt(a.value) !== price) return ExactReason.valueMismatch;
+  if (BigInt(a.validAfter) > BigInt(now)) return ExactReason.validAfter;
+  if (BigInt(a.validBefore) < BigInt(now + paymentConfig.minValiditySeconds)) return ExactReason.validBefore;
+  if (BigInt(a.validBefore) > BigInt(now + paymentConfig.maxTimeoutSeconds + 60)) return ExactReason.windowTooLong;
   const untouched = a.from.toLowerCase() === original.from.toLowerCase() && a.validAfter === original.validAfter && a.validBefore === original.validBefore && signature === original.signature;
-  return untouched ? "ok" : PaymentReason.invalidSignature;
+  return untouched ? "ok" : ExactReason.invalidSignature;
 }
 
 describe("verifyExactPayment, regressions found by the properties above", () => {
@@ -136,7 +138,7 @@ describe("verifyExactPayment, regressions found by the properties above", () => 
 
   it("an accepted payTo with a corrupted checksum is refused as a recipient mismatch, not taken for the payee", async () => {
     const outcome = await verifyAsSent(setAt(signed, ["accepted", "payTo"], badChecksum(paymentConfig.payTo, 0)));
-    expect(!outcome.ok && outcome.refusal.reason).toBe(PaymentReason.recipientMismatch);
+    expect(!outcome.ok && outcome.refusal.reason).toBe(ExactReason.recipientMismatch);
   });
 });
 

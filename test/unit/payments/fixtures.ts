@@ -1,6 +1,6 @@
 import { privateKeyToAccount } from "viem/accounts";
 import type { PaymentConfig } from "../../../worker/config/edge-config.ts";
-import { buildPaymentTerms } from "../../../worker/payments/requirements.ts";
+import { exactOffer } from "../../../worker/payments/schemes/exact/exact-offer.ts";
 
 // Publicly known anvil keys; nothing here touches a real network.
 export const payer = privateKeyToAccount("0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba");
@@ -15,11 +15,11 @@ export const paymentConfig: PaymentConfig = {
   assetVersion: "2",
   payTo: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
   maxTimeoutSeconds: 300,
-  validBeforeBufferSeconds: 30,
+  minValiditySeconds: 30,
 };
 
-export const terms = buildPaymentTerms(paymentConfig, 12_345n, {
-  url: "https://edge.example/v1/chat/completions",
-  description: "chat",
-  mimeType: "application/json",
-});
+const price = 12_345n;
+const resource = { url: "https://edge.example/v1/chat/completions", description: "chat", mimeType: "application/json" };
+
+/** The exact scheme's offer for one price and resource, with both kept beside it. */
+export const terms = { price, resource, ...exactOffer(paymentConfig, price, resource) };

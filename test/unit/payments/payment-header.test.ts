@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { extractPayment } from "../../../worker/payments/payment-header.ts";
-import { PaymentReason } from "../../../worker/payments/reasons.ts";
+import { extractPayment } from "../../../worker/payments/http/payment-header.ts";
+import { PaymentReason } from "../../../worker/payments/core/reasons.ts";
 import { encodePayment, paymentV2 } from "../../../dev/x402-payments.ts";
 import { paymentConfig, payer, terms } from "./fixtures.ts";
 

@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RemoteFacilitator } from "../../../worker/payments/facilitator/remote-facilitator.ts";
-import type { SettleRequest } from "../../../worker/payments/facilitator/facilitator.ts";
-import { verifyExactPayment } from "../../../worker/payments/verify-exact.ts";
-import type { PaymentPayloadV2 } from "../../../worker/payments/wire.ts";
+import type { FacilitatorRequest } from "../../../worker/payments/facilitator/facilitator-outcomes.ts";
+import { verifyExactPayment } from "../../../worker/payments/schemes/exact/verify-exact.ts";
+import type { ExactPaymentPayloadV2 as PaymentPayloadV2 } from "../../../worker/payments/schemes/exact/exact-payload.ts";
 import { paymentV2 } from "../../../dev/x402-payments.ts";
 import { paymentConfig, payer, terms } from "./fixtures.ts";
 
@@ -22,16 +22,16 @@ const server = createServer((req: IncomingMessage, res) => {
   });
 });
 let url: string;
-let request: SettleRequest;
+let request: FacilitatorRequest;
 const TX = `0x${"ab".repeat(32)}`;
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const payload = (await paymentV2({ x402Version: 2, resource: { url: "u" }, accepts: [terms.v2] }, paymentConfig.chainId, payer)) as PaymentPayloadV2;
-  const verified = await verifyExactPayment(payload, { config: paymentConfig, terms, nowSeconds: Math.floor(Date.now() / 1000) });
+  const verified = await verifyExactPayment(payload, { config: paymentConfig, offer: terms, nowSeconds: Math.floor(Date.now() / 1000) });
   if (!verified.ok) throw new Error(verified.refusal.message);
-  request = { payment: verified.payment, paymentPayload: payload, paymentRequirements: terms.v2 };
+  request = { payer: verified.payment.payer, paymentPayload: payload, paymentRequirements: terms.v2 };
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 beforeEach(() => (seen.length = 0));

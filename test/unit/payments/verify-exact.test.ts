@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
-import { PaymentReason } from "../../../worker/payments/reasons.ts";
-import { verifyExactPayment } from "../../../worker/payments/verify-exact.ts";
+import { PaymentReason } from "../../../worker/payments/core/reasons.ts";
+import { ExactReason } from "../../../worker/payments/schemes/exact/exact-reasons.ts";
+import { verifyExactPayment } from "../../../worker/payments/schemes/exact/verify-exact.ts";
 import { paymentV1, paymentV2, type PaymentTweaks } from "../../../dev/x402-payments.ts";
 import { paymentConfig, payer, stranger, terms } from "./fixtures.ts";
-import type { PaymentPayloadV1, PaymentPayloadV2 } from "../../../worker/payments/wire.ts";
+import type { ExactPaymentPayloadV1 as PaymentPayloadV1, ExactPaymentPayloadV2 as PaymentPayloadV2 } from "../../../worker/payments/schemes/exact/exact-payload.ts";
 
 const now = Math.floor(Date.now() / 1000);
 const required = { x402Version: 2, resource: { url: terms.resource.url }, accepts: [terms.v2] };
@@ -13,7 +14,7 @@ async function v2(tweaks: PaymentTweaks = {}) {
   return (await paymentV2(required, paymentConfig.chainId, payer, tweaks)) as PaymentPayloadV2;
 }
 const verify = (payload: PaymentPayloadV1 | PaymentPayloadV2, extra: Partial<Parameters<typeof verifyExactPayment>[1]> = {}) =>
-  verifyExactPayment(payload, { config: paymentConfig, terms, nowSeconds: now, ...extra });
+  verifyExactPayment(payload, { config: paymentConfig, offer: terms, nowSeconds: now, ...extra });
 
 describe("verifyExactPayment", () => {
   it("accepts what @x402/fetch would send and names the payer", async () => {
@@ -29,22 +30,22 @@ describe("verifyExactPayment", () => {
   const cases: Array<[string, PaymentTweaks, string]> = [
     ["another scheme", { accepted: { scheme: "upto" } }, PaymentReason.unsupportedScheme],
     ["another network", { accepted: { network: "eip155:8453" } }, PaymentReason.invalidNetwork],
-    ["another asset", { accepted: { asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e" } }, PaymentReason.assetMismatch],
-    ["another payTo in accepted", { accepted: { payTo: stranger.address } }, PaymentReason.recipientMismatch],
-    ["another amount in accepted", { accepted: { amount: "1" } }, PaymentReason.valueMismatch],
+    ["another asset", { accepted: { asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e" } }, ExactReason.assetMismatch],
+    ["another payTo in accepted", { accepted: { payTo: stranger.address } }, ExactReason.recipientMismatch],
+    ["another amount in accepted", { accepted: { amount: "1" } }, ExactReason.valueMismatch],
     ["changed maxTimeoutSeconds", { accepted: { maxTimeoutSeconds: 9999 } }, PaymentReason.requirementsMismatch],
-    ["an authorization to someone else", { to: stranger.address }, PaymentReason.recipientMismatch],
-    ["underpaying", { value: 12_344n }, PaymentReason.valueMismatch],
-    ["overpaying", { value: 12_346n }, PaymentReason.valueMismatch],
-    ["not yet valid", { validAfter: BigInt(now + 60) }, PaymentReason.validAfter],
-    ["expired", { validBefore: BigInt(now - 1) }, PaymentReason.validBefore],
-    ["expiring inside the settlement buffer", { validBefore: BigInt(now + 10) }, PaymentReason.validBefore],
-    ["a validity window far longer than offered", { validBefore: BigInt(now + 3600) }, PaymentReason.windowTooLong],
-    ["a corrupted signature", { corruptSignature: true }, PaymentReason.invalidSignature],
-    ["a signature by another key", { signer: stranger }, PaymentReason.invalidSignature],
-    ["a signature for another token", { domain: { verifyingContract: "0x036CbD53842c5426634e7929541eC2318f3dCF7e" } }, PaymentReason.invalidSignature],
-    ["a signature for another chain", { domain: { chainId: 8453 } }, PaymentReason.invalidSignature],
-    ["a signature with another EIP-712 name", { domain: { name: "USDC" } }, PaymentReason.invalidSignature],
+    ["an authorization to someone else", { to: stranger.address }, ExactReason.recipientMismatch],
+    ["underpaying", { value: 12_344n }, ExactReason.valueMismatch],
+    ["overpaying", { value: 12_346n }, ExactReason.valueMismatch],
+    ["not yet valid", { validAfter: BigInt(now + 60) }, ExactReason.validAfter],
+    ["expired", { validBefore: BigInt(now - 1) }, ExactReason.validBefore],
+    ["expiring inside the settlement buffer", { validBefore: BigInt(now + 10) }, ExactReason.validBefore],
+    ["a validity window far longer than offered", { validBefore: BigInt(now + 3600) }, ExactReason.windowTooLong],
+    ["a corrupted signature", { corruptSignature: true }, ExactReason.invalidSignature],
+    ["a signature by another key", { signer: stranger }, ExactReason.invalidSignature],
+    ["a signature for another token", { domain: { verifyingContract: "0x036CbD53842c5426634e7929541eC2318f3dCF7e" } }, ExactReason.invalidSignature],
+    ["a signature for another chain", { domain: { chainId: 8453 } }, ExactReason.invalidSignature],
+    ["a signature with another EIP-712 name", { domain: { name: "USDC" } }, ExactReason.invalidSignature],
   ];
   it.each(cases)("refuses %s", async (_name, tweaks, reason) => {
     const outcome = await verify(await v2(tweaks));
@@ -55,7 +56,7 @@ describe("verifyExactPayment", () => {
   it("uses the v1 reason for a v1 value mismatch", async () => {
     const payload = (await paymentV1(terms.v1!, paymentConfig.chainId, payer, { value: 1n })) as PaymentPayloadV1;
     const outcome = await verify(payload);
-    expect(!outcome.ok && outcome.refusal.reason).toBe(PaymentReason.valueMismatchV1);
+    expect(!outcome.ok && outcome.refusal.reason).toBe(ExactReason.valueMismatchV1);
   });
 
   it("refuses v1 on a network that has no v1 name", async () => {
@@ -75,6 +76,6 @@ describe("verifyExactPayment", () => {
     expect(await verify(payload, { isValidContractSignature })).toMatchObject({ ok: true, payment: { payer: wallet } });
     expect(seen).toEqual([[wallet, payload.payload.signature]]);
     const refused = await verify(payload, { isValidContractSignature: async () => false });
-    expect(!refused.ok && refused.refusal.reason).toBe(PaymentReason.invalidSignature);
+    expect(!refused.ok && refused.refusal.reason).toBe(ExactReason.invalidSignature);
   });
 });

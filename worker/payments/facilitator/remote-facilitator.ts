@@ -1,7 +1,7 @@
 import type { SupportedResponse } from "@x402/core/types";
 import { z } from "zod";
-import { PaymentReason } from "../reasons.ts";
-import type { Facilitator, PreflightOutcome, SettleOutcome, SettleRequest } from "./facilitator.ts";
+import { PaymentReason } from "../core/reasons.ts";
+import type { FacilitatorRequest, PreflightOutcome, SettleOutcome } from "./facilitator-outcomes.ts";
 
 const SettleResponseSchema = z.object({
   success: z.boolean(),
@@ -33,10 +33,11 @@ export interface RemoteFacilitatorOptions {
 }
 
 /**
- * A client of the x402 facilitator HTTP API (`POST /settle`, `POST /verify`, `GET /supported`).
+ * A client of the x402 facilitator HTTP API (`POST /settle`, `POST /verify`, `GET /supported`), for
+ * any scheme the facilitator supports: the payload and requirements go over as the client sent them.
  * Nothing is fetched until a payment needs it: no start-up call that a Worker request could hang on.
  */
-export class RemoteFacilitator implements Facilitator {
+export class RemoteFacilitator {
   private readonly url: string;
   private readonly settleTimeoutMs: number;
   private readonly requestTimeoutMs: number;
@@ -50,7 +51,7 @@ export class RemoteFacilitator implements Facilitator {
   }
 
   /** `POST /verify`: the facilitator simulates the transfer. Only an explicit isValid:false is definitive. */
-  async preflight(request: SettleRequest): Promise<PreflightOutcome> {
+  async preflight(request: FacilitatorRequest): Promise<PreflightOutcome> {
     let response: Response;
     try {
       response = await this.post("/verify", facilitatorBody(request), this.requestTimeoutMs);
@@ -66,7 +67,7 @@ export class RemoteFacilitator implements Facilitator {
     return { ok: false, reason, message: parsed.data.invalidMessage ?? reason, definitive: true };
   }
 
-  async settle(request: SettleRequest): Promise<SettleOutcome> {
+  async settle(request: FacilitatorRequest): Promise<SettleOutcome> {
     let response: Response;
     try {
       response = await this.post("/settle", facilitatorBody(request), this.settleTimeoutMs);
@@ -79,7 +80,7 @@ export class RemoteFacilitator implements Facilitator {
     const settle = parsed.data;
     const transaction = settle.transaction && TX_HASH.test(settle.transaction) ? (settle.transaction as `0x${string}`) : null;
     if (settle.success && transaction) {
-      return { success: true, transaction, payer: request.payment.payer };
+      return { success: true, transaction, payer: request.payer };
     }
     const reason = settle.errorReason ?? PaymentReason.unexpectedSettleError;
     return {
@@ -111,7 +112,7 @@ export class RemoteFacilitator implements Facilitator {
 }
 
 /** The body both /verify and /settle take. */
-function facilitatorBody(request: SettleRequest) {
+function facilitatorBody(request: FacilitatorRequest) {
   return {
     x402Version: request.paymentPayload.x402Version,
     paymentPayload: request.paymentPayload,

@@ -1,7 +1,8 @@
+import { poolOf } from "../../tunnel/pool-binding.ts";
 import type { Context } from "hono";
-import { poolOf, type AppEnv } from "../../app-context.ts";
+import { type AppEnv } from "../../app-context.ts";
 import type { ServiceOffer } from "../../config/services-config.ts";
-import { paidResourceFor } from "../../discovery/paid-resource.ts";
+import { paidResourceFor } from "../../offers/paid-resource.ts";
 import { jsonError } from "../../http/json-error.ts";
 import { readJsonBody } from "../../http/read-json-body.ts";
 import { jobFailureResponse } from "../../jobs/start-job.ts";

@@ -1,6 +1,6 @@
 import type { ChatJob, ChatMessage, JobMetrics } from "../../../protocol/job.ts";
 import type { ServiceOffer } from "../../config/services-config.ts";
-import { jsonSchemaOf } from "../../discovery/json-schemas.ts";
+import { jsonSchemaOf } from "../../offers/json-schemas.ts";
 import { collectOutput, startJob, type JobFailure, type StartJobOptions } from "../../jobs/start-job.ts";
 import type { RunnerPool } from "../../tunnel/runner-pool.ts";
 

@@ -1,4 +1,4 @@
-import type { JobUsage } from "../../payments/paid-call.ts";
+import type { JobUsage } from "../../payments/core/paid-call.ts";
 import type { JobEvent } from "../../tunnel/job-events.ts";
 import { finishReason, usageOf } from "./completion-body.ts";
 

@@ -1,6 +1,6 @@
+import { poolOf } from "../../tunnel/pool-binding.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-context.ts";
-import { poolOf } from "../../app-context.ts";
 import { readJsonBody } from "../../http/read-json-body.ts";
 import { jsonError } from "../../http/json-error.ts";
 import { validationError } from "../../http/validation-error.ts";
@@ -9,8 +9,8 @@ import { jobOptions, servePaidCall } from "../paid-route.ts";
 import { chatCompletion } from "./completion-body.ts";
 import { completionStream } from "./completion-stream.ts";
 import { ChatCompletionRequestSchema, ChatCompletionResponseSchema } from "./request-schema.ts";
-import { jsonSchemaOf } from "../../discovery/json-schemas.ts";
-import { paidResource } from "../../discovery/paid-resource.ts";
+import { jsonSchemaOf } from "../../offers/json-schemas.ts";
+import { paidResource } from "../../offers/paid-resource.ts";
 import { planChatJob } from "./to-job.ts";
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;

@@ -1,8 +1,9 @@
+import { poolOf } from "../../tunnel/pool-binding.ts";
 import type { Context } from "hono";
 import { normalizeModelName } from "../../../protocol/models.ts";
-import { poolOf, type AppEnv } from "../../app-context.ts";
-import { paidResource } from "../../discovery/paid-resource.ts";
-import { jsonSchemaOf } from "../../discovery/json-schemas.ts";
+import { type AppEnv } from "../../app-context.ts";
+import { paidResource } from "../../offers/paid-resource.ts";
+import { jsonSchemaOf } from "../../offers/json-schemas.ts";
 import { jsonError } from "../../http/json-error.ts";
 import { readJsonBody } from "../../http/read-json-body.ts";
 import { validationError } from "../../http/validation-error.ts";

@@ -1,0 +1,284 @@
+import type { SettleResponse } from "@x402/core/types";
+import type { JobUsage, PaymentBook, PaymentEntry } from "./payment-book.ts";
+import type { PaymentScheme, SchemeOffer, SchemeSettlement, VerifiedPayment } from "./payment-scheme.ts";
+import { PaymentReason, type PaymentRefusal } from "./reasons.ts";
+import { StageTimes, type Stage } from "./stage-times.ts";
+import type { SubmittedPayment } from "./submitted-payment.ts";
+import { buildPaymentTerms, type PaidResource, type PaymentTerms, type TermsEntry } from "./terms.ts";
+import { schemeOf, type PaymentPayload } from "./wire.ts";
+
+export type { JobUsage } from "./payment-book.ts";
+
+/** Time kept between the end of a job and the payment's deadline, for settlement to land. */
+export const SETTLEMENT_MARGIN_MS = 15_000;
+/** A payment must leave at least this long for the job itself. */
+export const MIN_JOB_TIME_MS = 5_000;
+
+/** What a delivered result carries back to its transport: the receipt and where the time went. */
+export interface Settlement {
+  receipt: SettleResponse;
+  stages: Stage[];
+}
+
+/**
+ * What a service produced, in its transport's terms `T` (an HTTP Response, an MCP tool result).
+ * `ok: false` means nothing billable happened: the payment is released and `failure` goes out as is.
+ * `ok: true` means a result is ready — whole, or a stream whose first chunk has already arrived — and
+ * is delivered only once settlement succeeded.
+ */
+export type JobOutcome<T> =
+  | { ok: false; failure: T }
+  | {
+      ok: true;
+      deliver(settlement: Settlement): T;
+      /** Settlement failed: stop the job (a stream still running on a runner) and drop the result. */
+      abandon(): void;
+      model: string | null;
+      runnerId: string | null;
+      /** Token counts: known now for whole results; for a stream, `streamUsage` resolves when it ends. */
+      usage: JobUsage | null;
+      streamUsage?: Promise<JobUsage | null>;
+    };
+
+/** One paid call, as the payment core sees it: no HTTP, no MCP, no scheme — a payment, a price, a job. */
+export interface PaidCall<T> {
+  payment: SubmittedPayment;
+  /** The schemes this edge offers, in the order its 402s list them. */
+  schemes: readonly PaymentScheme[];
+  book: PaymentBook;
+  jobTimeoutMs: number;
+  waitUntil(promise: Promise<unknown>): void;
+  /** Ledger label, e.g. "chat.completions". */
+  service: string;
+  /** The quoted price: what fixed-price schemes charge, and the ceiling for metered ones. */
+  price: bigint;
+  /** What the call actually cost for its usage, for metered schemes (capped at the price); absent: the price. */
+  meter?(usage: JobUsage): bigint;
+  resource: PaidResource;
+  /**
+   * Runs the job; `timeoutMs` already accounts for the payment's remaining validity, and `signal`
+   * aborts when the payment turns out not to be settleable (the job is then cancelled on its runner).
+   */
+  run(options: { timeoutMs: number; signal: AbortSignal }): Promise<JobOutcome<T>>;
+}
+
+/** How a paid call ended; each transport renders these in its own terms (402 / tool result …). */
+export type PaidCallResult<T> =
+  /** No payment, or one refused before or alongside the job: nothing ran to completion, nothing charged. */
+  | { kind: "payment_required"; terms: PaymentTerms; refusal: PaymentRefusal }
+  /** The job produced a result but settlement failed: the result is withheld. */
+  | { kind: "settlement_failed"; terms: PaymentTerms; refusal: PaymentRefusal; receipt: SettleResponse }
+  /** The job failed (no runner, model error, timeout …): nothing charged. */
+  | { kind: "job_failed"; failure: T }
+  /** The job threw: a defect, logged; nothing charged. */
+  | { kind: "internal_error" }
+  | { kind: "delivered"; result: T };
+
+/**
+ * The payment core, independent of transport, of the service sold and of the payment scheme:
+ * pick the scheme → verify locally → reserve → run (the scheme's preflight alongside) → settle →
+ * record → deliver. Every path after the reservation either settles, releases or (outcome unknown)
+ * holds the payment; nothing is charged for a result that is not delivered.
+ */
+export async function runPaidCall<T>(call: PaidCall<T>): Promise<PaidCallResult<T>> {
+  const { payment: submitted } = call;
+  const terms = buildPaymentTerms(call.schemes, call.price, call.resource);
+  const refuse = (refusal: PaymentRefusal): PaidCallResult<T> => ({ kind: "payment_required", terms, refusal });
+  if (submitted.kind === "none") return refuse({ reason: PaymentReason.paymentRequired, message: `pay ${call.price} base units of ${assetsOf(terms)} to use this resource` });
+  if (submitted.kind === "invalid") return refuse(submitted.refusal);
+
+  const chosen = chooseEntry(terms, submitted.payload);
+  if (!chosen.ok) return refuse(chosen.refusal);
+  const { scheme, offer } = chosen.entry;
+
+  const timing = new StageTimes();
+  const nowMs = Date.now();
+  const verdict = await scheme.verify(submitted.payload, offer, { nowMs, minValidityMs: MIN_JOB_TIME_MS + SETTLEMENT_MARGIN_MS });
+  timing.mark("verify");
+  if (!verdict.ok) return refuse(verdict.refusal);
+  const payment = verdict.payment;
+
+  // The job must end early enough for settlement to land before the payment expires.
+  const timeoutMs = payment.settleBy === null ? call.jobTimeoutMs : Math.min(call.jobTimeoutMs, payment.settleBy - nowMs - SETTLEMENT_MARGIN_MS);
+  const reserved = await scheme.reserve(payment, { leaseMs: timeoutMs + 2 * SETTLEMENT_MARGIN_MS });
+  timing.mark("reserve");
+  if (reserved) return refuse(reserved);
+
+  // From here on the work must finish even if the client goes away mid-way, so that the payment is
+  // released or the settlement recorded: run it under waitUntil and await the same promise.
+  const work = settleAndDeliver(call, { terms, entry: chosen.entry, payment, timeoutMs, timing });
+  call.waitUntil(work.catch(() => {}));
+  return work;
+}
+
+interface VerifiedCall {
+  terms: PaymentTerms;
+  entry: TermsEntry;
+  payment: VerifiedPayment;
+  timeoutMs: number;
+  timing: StageTimes;
+}
+
+async function settleAndDeliver<T>(call: PaidCall<T>, state: VerifiedCall): Promise<PaidCallResult<T>> {
+  const { terms, entry, payment, timing } = state;
+  const { scheme, offer } = entry;
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    try {
+      await scheme.release(payment);
+    } catch (error) {
+      // The agent still gets the real reason; the reservation's lease frees the payment later.
+      console.error(`payment release failed (its lease will expire it): ${describe(error)}`);
+    }
+  };
+
+  // The scheme's chain check runs alongside the job instead of before it; a "no" cancels the job.
+  const unsettleable = new AbortController();
+  const preflight = scheme.preflight(payment, offer).catch(() => null);
+  void preflight.then((refusal) => refusal && unsettleable.abort());
+
+  let outcome: JobOutcome<T>;
+  try {
+    outcome = await call.run({ timeoutMs: state.timeoutMs, signal: unsettleable.signal });
+  } catch (error) {
+    await release();
+    console.error(`paid call ${call.service} failed before a result: ${error instanceof Error ? error.stack : String(error)}`);
+    return { kind: "internal_error" };
+  }
+  timing.mark("job");
+  // A job that failed on its own (no runner, model error) is answered at once, not after the chain
+  // check; one cancelled because the payment proved unsettleable is answered with the scheme's reason.
+  if (!outcome.ok && !unsettleable.signal.aborted) {
+    await release();
+    return { kind: "job_failed", failure: outcome.failure };
+  }
+  const refusal = await preflight;
+  timing.mark("preflight");
+  if (refusal) {
+    if (outcome.ok) outcome.abandon();
+    await release();
+    return { kind: "payment_required", terms, refusal };
+  }
+  if (!outcome.ok) {
+    await release();
+    return { kind: "job_failed", failure: outcome.failure };
+  }
+
+  // Metered streams are charged when they end, for what they delivered; everything else now.
+  const deferred = scheme.billing === "metered" && outcome.streamUsage !== undefined;
+  const amount = scheme.billing === "fixed" || deferred ? payment.maxAmount : chargeFor(call, payment, outcome.usage);
+  let settled: SchemeSettlement;
+  try {
+    settled = await scheme.settle(payment, { amount, final: !deferred }, offer);
+  } catch (error) {
+    const message = describe(error);
+    settled = { ok: false, refusal: { reason: PaymentReason.unexpectedSettleError, message }, receipt: failedReceipt(payment, offer, PaymentReason.unexpectedSettleError, message), outcomeUnknown: true, reference: null };
+  }
+  timing.mark("settle");
+  if (!settled.ok) {
+    outcome.abandon();
+    if (settled.outcomeUnknown) await scheme.hold(payment, settled.reference).catch((error: unknown) => console.error(`payment hold failed: ${describe(error)}`));
+    else await release();
+    return { kind: "settlement_failed", terms, refusal: settled.refusal, receipt: settled.receipt };
+  }
+
+  const row: PaymentEntry = {
+    scheme: scheme.scheme,
+    replayKey: payment.replayKey,
+    network: scheme.network,
+    payer: payment.payer,
+    payTo: offer.v2.payTo,
+    asset: offer.v2.asset,
+    authorized: payment.maxAmount.toString(),
+    charged: settled.charged.toString(),
+    service: call.service,
+    settlementRef: settled.settlementRef,
+    txHash: settled.transaction,
+    x402Version: payment.x402Version,
+    model: outcome.model,
+    runnerId: outcome.runnerId,
+    promptTokens: outcome.usage?.promptTokens ?? null,
+    completionTokens: outcome.usage?.completionTokens ?? null,
+  };
+  if (deferred) {
+    call.waitUntil(finalizeStream(call, scheme, payment, row, outcome.streamUsage!));
+  } else {
+    await record(call.book, row);
+    if (outcome.streamUsage) {
+      call.waitUntil(outcome.streamUsage.then((usage) => (usage ? call.book.recordUsage(row, usage) : undefined)).catch(() => {}));
+    }
+  }
+  timing.mark("record");
+  return { kind: "delivered", result: outcome.deliver({ receipt: settled.receipt, stages: timing.list() }) };
+}
+
+/** A metered stream ended: the amount it used is committed (the provisional charge is lowered to it), then recorded. */
+async function finalizeStream<T>(call: PaidCall<T>, scheme: PaymentScheme, payment: VerifiedPayment, row: PaymentEntry, streamUsage: Promise<JobUsage | null>): Promise<void> {
+  const usage = await streamUsage.catch(() => null);
+  const amount = usage ? chargeFor(call, payment, usage) : 0n;
+  try {
+    const final = scheme.finalize ? await scheme.finalize(payment, amount) : { charged: BigInt(row.charged), settlementRef: row.settlementRef };
+    await record(call.book, {
+      ...row,
+      charged: final.charged.toString(),
+      settlementRef: final.settlementRef,
+      promptTokens: usage?.promptTokens ?? null,
+      completionTokens: usage?.completionTokens ?? null,
+    });
+  } catch (error) {
+    console.error(`finalizing the charge of a ${call.service} stream failed: ${describe(error)}`);
+  }
+}
+
+async function record(book: PaymentBook, row: PaymentEntry): Promise<void> {
+  try {
+    await book.record(row);
+  } catch (error) {
+    // The money moved and the result is paid for: deliver it, and make the gap loud.
+    console.error(`LEDGER WRITE FAILED for ${row.scheme} payment ${row.settlementRef}: ${describe(error)}`);
+  }
+}
+
+/** What a metered call costs for its usage, never more than the payment allows. */
+function chargeFor(call: PaidCall<unknown>, payment: VerifiedPayment, usage: JobUsage | null): bigint {
+  const cost = usage && call.meter ? call.meter(usage) : call.price;
+  return cost < payment.maxAmount ? (cost < 0n ? 0n : cost) : payment.maxAmount;
+}
+
+/** The offer a payment answers: same scheme, same network (v1: the network's v1 name). */
+function chooseEntry(terms: PaymentTerms, payload: PaymentPayload): { ok: true; entry: TermsEntry } | { ok: false; refusal: PaymentRefusal } {
+  const { scheme, network } = schemeOf(payload);
+  const refuse = (reason: string, message: string) => ({ ok: false as const, refusal: { reason, message } });
+  const sameScheme = terms.entries.filter((e) => e.offer.v2.scheme === scheme);
+  if (sameScheme.length === 0) {
+    return refuse(PaymentReason.unsupportedScheme, `scheme "${scheme}" is not offered; use ${quoteList(terms.entries.map((e) => e.offer.v2.scheme))}`);
+  }
+  if (payload.x402Version === 2) {
+    const entry = sameScheme.find((e) => e.offer.v2.network === network);
+    return entry ? { ok: true, entry } : refuse(PaymentReason.invalidNetwork, `network ${network} is not offered; use ${sameScheme.map((e) => e.offer.v2.network).join(" or ")}`);
+  }
+  const entry = sameScheme.find((e) => e.offer.v1?.network === network);
+  if (entry) return { ok: true, entry };
+  const v1Names = sameScheme.flatMap((e) => (e.offer.v1 ? [e.offer.v1.network] : []));
+  return refuse(
+    PaymentReason.invalidNetwork,
+    v1Names.length > 0 ? `network ${network} is not offered; use ${v1Names.join(" or ")}` : `x402 v1 cannot pay on ${sameScheme.map((e) => e.offer.v2.network).join(", ")}; use x402 v2`,
+  );
+}
+
+function failedReceipt(payment: VerifiedPayment, offer: SchemeOffer, reason: string, message: string): SettleResponse {
+  const network = payment.x402Version === 1 && offer.v1 ? offer.v1.network : offer.v2.network;
+  return { success: false, errorReason: reason, errorMessage: message, payer: payment.payer, transaction: "", network: network as SettleResponse["network"] };
+}
+
+function assetsOf(terms: PaymentTerms): string {
+  return [...new Set(terms.entries.map((e) => e.offer.v2.asset))].join(" or ") || "the asset";
+}
+
+const quoteList = (names: string[]) => [...new Set(names)].map((n) => `"${n}"`).join(" or ");
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
