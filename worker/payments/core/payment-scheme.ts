@@ -3,12 +3,12 @@ import type { PaymentRequirementsV1 } from "@x402/core/types/v1";
 import type { LandedTx } from "../../chain/relayer/relayer-core.ts";
 import type { RecoveredPayment } from "./payment-book.ts";
 import type { PaymentRefusal } from "./reasons.ts";
-import type { PaidResource } from "./terms.ts";
+import type { PaidResource } from "./paid-resource.ts";
 import type { PaymentPayload } from "./wire.ts";
 
 /**
- * The seam between the payment core and a payment scheme (x402 `exact` on EVM, a channel scheme, a
- * scheme on another chain family). The core (paid-call.ts) knows only this: it offers every
+ * The seam between the payment core and a payment scheme (a transfer per call on EVM, a channel
+ * scheme, a scheme on another chain family). The core (paid-call.ts) knows only this: it offers every
  * registered scheme in each 402, picks the one a payment names by `scheme` + `network`, and drives
  * it through one lifecycle:
  *
@@ -21,7 +21,7 @@ import type { PaymentPayload } from "./wire.ts";
  * Schemes are registered in payments/schemes/registry.ts, the only place that names them.
  */
 export interface PaymentScheme<P extends VerifiedPayment = VerifiedPayment> {
-  /** x402 scheme name, e.g. "exact". */
+  /** x402 scheme name, as it appears in `accepts` and payloads. */
   readonly scheme: string;
   /** CAIP-2 network, e.g. "eip155:8453". */
   readonly network: string;

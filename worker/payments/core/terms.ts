@@ -1,18 +1,10 @@
 import type { PaymentRequired, PaymentRequirements, ResourceInfo } from "@x402/core/types";
 import type { PaymentRequiredV1, PaymentRequirementsV1 } from "@x402/core/types/v1";
 import type { PaymentScheme, SchemeOffer } from "./payment-scheme.ts";
+import type { PaidResource } from "./paid-resource.ts";
 import type { PaymentRefusal } from "./reasons.ts";
 
-/** What is being sold at one URL, as x402 describes it to a buyer. */
-export interface PaidResource {
-  url: string;
-  description: string;
-  mimeType: string;
-  /** v1 `outputSchema` (x402-hono's shape: input/output descriptions); absent → `{}`. */
-  outputSchema?: Record<string, unknown>;
-  /** v2 `extensions` (e.g. bazaar discovery), echoed by clients. */
-  extensions?: Record<string, unknown>;
-}
+export type { PaidResource } from "./paid-resource.ts";
 
 /** One scheme's entry in the terms: the scheme and what it offers for this price. */
 export interface TermsEntry {
