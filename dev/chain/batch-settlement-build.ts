@@ -1,0 +1,131 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/**
+ * Compiles edge402's batch-settlement contracts (contracts/batch-settlement/) with solc-js and renders
+ * the two committed outputs: the artifact (ABI + runtime bytecode, next to the sources) and the typed
+ * ABI module dev/chain/batch-settlement-abi.ts. `npm run build:contracts` writes them; a unit test
+ * compiles again and requires both to be byte-identical, so they cannot drift from the sources.
+ */
+
+export const CONTRACTS_DIR = fileURLToPath(new URL("../../contracts/batch-settlement/", import.meta.url));
+export const ARTIFACT_PATH = join(CONTRACTS_DIR, "artifacts.json");
+export const ABI_MODULE_PATH = fileURLToPath(new URL("./batch-settlement-abi.ts", import.meta.url));
+
+export const CONTRACT_NAMES = {
+  escrow: { source: "X402BatchSettlement.sol", name: "X402BatchSettlement" },
+  erc3009Collector: { source: "ERC3009DepositCollector.sol", name: "ERC3009DepositCollector" },
+} as const;
+
+// Installed with anvil_setCode, so only the runtime code matters. No CBOR metadata: the bytecode then
+// depends on what the code does, not on comments or file paths. cancun: the reentrancy lock uses
+// transient storage (EIP-1153), which Base and anvil's default hardfork have.
+const SETTINGS = {
+  optimizer: { enabled: true, runs: 200 },
+  evmVersion: "cancun",
+  metadata: { appendCBOR: false },
+  outputSelection: { "*": { "*": ["abi", "evm.deployedBytecode.object"] } },
+} as const;
+
+interface SolcModule {
+  version(): string;
+  compile(input: string): string;
+}
+
+const solcOutput = z.object({
+  errors: z
+    .array(z.object({ severity: z.string(), formattedMessage: z.string() }))
+    .optional(),
+  contracts: z
+    .record(
+      z.string(),
+      z.record(
+        z.string(),
+        z.object({ abi: z.array(z.unknown()), evm: z.object({ deployedBytecode: z.object({ object: z.string() }) }) }),
+      ),
+    )
+    .optional(),
+});
+
+export interface CompiledContract {
+  abi: unknown[];
+  /** Runtime bytecode, 0x-prefixed: what anvil_setCode installs. */
+  deployedBytecode: `0x${string}`;
+}
+
+export interface BatchSettlementBuild {
+  compiler: string;
+  settings: typeof SETTINGS;
+  contracts: Record<keyof typeof CONTRACT_NAMES, CompiledContract>;
+}
+
+/** Every .sol file under `dir`, keyed by its path there (the names the imports use). */
+export function readSources(dir: string): Record<string, { content: string }> {
+  const sources: Record<string, { content: string }> = {};
+  for (const entry of readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
+    if (!entry.endsWith(".sol")) continue;
+    const path = join(dir, entry);
+    sources[relative(dir, path).split(sep).join("/")] = { content: readFileSync(path, "utf8") };
+  }
+  return sources;
+}
+
+/**
+ * Compiles Solidity sources (keyed by import name) with solc-js and returns every contract's ABI and
+ * runtime code, keyed "<source>:<name>". About two seconds; warnings count as errors.
+ */
+export function compileSolidity(sources: Record<string, { content: string }>): {
+  compiler: string;
+  contracts: Record<string, CompiledContract>;
+} {
+  const solc = createRequire(import.meta.url)("solc") as SolcModule;
+  const input = { language: "Solidity", sources, settings: SETTINGS };
+  const output = solcOutput.parse(JSON.parse(solc.compile(JSON.stringify(input))));
+  const problems = (output.errors ?? []).filter((error) => error.severity !== "info");
+  if (problems.length > 0) {
+    throw new Error(`solc ${solc.version()}:\n${problems.map((error) => error.formattedMessage).join("\n")}`);
+  }
+  const contracts: Record<string, CompiledContract> = {};
+  for (const [source, named] of Object.entries(output.contracts ?? {})) {
+    for (const [name, compiled] of Object.entries(named)) {
+      contracts[`${source}:${name}`] = { abi: compiled.abi, deployedBytecode: `0x${compiled.evm.deployedBytecode.object}` };
+    }
+  }
+  return { compiler: solc.version(), contracts };
+}
+
+export function compileBatchSettlement(): BatchSettlementBuild {
+  const { compiler, contracts } = compileSolidity(readSources(CONTRACTS_DIR));
+  const pick = ({ source, name }: { source: string; name: string }): CompiledContract => {
+    const compiled = contracts[`${source}:${name}`];
+    if (compiled === undefined) throw new Error(`solc produced no ${source}:${name}`);
+    return compiled;
+  };
+  return {
+    compiler,
+    settings: SETTINGS,
+    contracts: { escrow: pick(CONTRACT_NAMES.escrow), erc3009Collector: pick(CONTRACT_NAMES.erc3009Collector) },
+  };
+}
+
+export function renderArtifact(build: BatchSettlementBuild): string {
+  return `${JSON.stringify(build, null, 2)}\n`;
+}
+
+export function renderAbiModule(build: BatchSettlementBuild): string {
+  const abi = (value: unknown[]) => JSON.stringify(value, null, 2);
+  return [
+    "// Generated by `npm run build:contracts` from contracts/batch-settlement/ (solc " + build.compiler + ").",
+    "// Do not edit: a unit test recompiles the sources and compares this file byte for byte.",
+    "",
+    `/** ${CONTRACT_NAMES.escrow.name}: the batch-settlement escrow. */`,
+    `export const batchSettlementEscrowAbi = ${abi(build.contracts.escrow.abi)} as const;`,
+    "",
+    `/** ${CONTRACT_NAMES.erc3009Collector.name}: pulls deposits with ERC-3009 receiveWithAuthorization. */`,
+    `export const erc3009DepositCollectorAbi = ${abi(build.contracts.erc3009Collector.abi)} as const;`,
+    "",
+  ].join("\n");
+}
