@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { ANVIL_KEYS } from "./chain/accounts.ts";
 import { startLocalChain, type LocalChain } from "./chain/local-chain.ts";
 import { startEdge, type Edge } from "./edge.ts";
@@ -37,6 +38,8 @@ export interface LocalStack {
   network: string;
   usdc: Address;
   payTo: Address;
+  /** Signs the edge's channel claims and refunds (a fresh key per stack: RECEIVER_AUTHORIZER_KEY). */
+  receiverAuthorizer: Address;
   startRunner(key: TestRunnerKey, extra?: Partial<RunnerProcessOptions>): RunnerProcess;
   /** Waits (30 s by default) until the edge lists `count` runners that have sent their models. */
   waitForRunners(count: number, options?: { timeoutMs?: number }): Promise<void>;
@@ -63,6 +66,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const persistDir = mkdtempSync(join(tmpdir(), "edge402-state-"));
   let edge: Edge;
   let edgeEnv: Record<string, string>;
+  const receiverAuthorizerKey: Hex = generatePrivateKey();
   try {
     const prepared = options.prepareEdge ? await options.prepareEdge(chain) : {};
     edgeEnv = {
@@ -74,7 +78,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       FACILITATOR: "embedded",
       RPC_URL: chain.rpcUrl,
       RELAYER_KEY: ANVIL_KEYS[3], // the `relayer` role; a public anvil key
-
+      RECEIVER_AUTHORIZER_KEY: receiverAuthorizerKey,
       ADMIN_TOKEN,
       RUNNER_KEYS: keys.map((k) => k.publicKey).join(","),
       CHAT_MODELS: "qwen2.5:7b,qwen2.5:0.5b,qwen2.5vl:7b",
@@ -104,6 +108,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     network,
     usdc: chain.usdc.address,
     payTo: chain.accounts.payTo.address,
+    receiverAuthorizer: privateKeyToAccount(receiverAuthorizerKey).address,
     startRunner: (key, extra) => {
       const runner = startRunner(key, extra);
       runners.push(runner);

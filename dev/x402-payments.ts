@@ -72,9 +72,16 @@ export async function signAuthorization(requirements: { asset: string; payTo: st
   };
 }
 
-/** A v2 PaymentPayload for the first `accepts` entry of a 402, as @x402/fetch would build it. */
+/** The `exact` entry of a 402's `accepts` (a channel scheme may be listed first). */
+export function exactRequirements(required: PaymentRequired) {
+  const exact = required.accepts.find((a) => a.scheme === "exact");
+  if (!exact) throw new Error(`the 402 offers no exact scheme: ${required.accepts.map((a) => a.scheme).join(", ")}`);
+  return exact;
+}
+
+/** A v2 PaymentPayload for the `exact` entry of a 402, as @x402/fetch with the exact client would build it. */
 export async function paymentV2(required: PaymentRequired, chainId: number, payer: LocalAccount, tweaks: PaymentTweaks = {}) {
-  const accepted = required.accepts[0]!;
+  const accepted = exactRequirements(required);
   return {
     x402Version: 2,
     resource: required.resource,

@@ -13,7 +13,10 @@ import { mcpRoute } from "./mcp/mcp-route.ts";
 import { indexPage } from "./discovery/index-page.ts";
 import { openApiDocument } from "./discovery/openapi.ts";
 import { wellKnownX402 } from "./discovery/well-known.ts";
-import { paymentSchemesFor, schemeOrderProblems } from "./payments/schemes/registry.ts";
+import { paidEndpoints } from "./discovery/endpoints.ts";
+import { refundRoute } from "./services/refund-route.ts";
+import { adminChannelsRoute, adminClaimChannelsRoute } from "./operator/admin-channels.ts";
+import { paymentSchemesFor, schemeProblems } from "./payments/schemes/registry.ts";
 
 const schemesOf = (c: Context<AppEnv>) => paymentSchemesFor(c.var.config, c.env);
 const notFound = () => jsonError(404, "not_found", "no such route");
@@ -32,7 +35,7 @@ export function createApp() {
   // Everything below needs a valid configuration.
   app.use("*", async (c, next) => {
     const parsed = edgeConfigFor(c.env);
-    const problems = parsed.ok ? schemeOrderProblems(parsed.config) : parsed.problems;
+    const problems = parsed.ok ? schemeProblems(parsed.config, c.env) : parsed.problems;
     if (!parsed.ok || problems.length > 0) {
       console.error(`edge402 is misconfigured:\n  - ${problems.join("\n  - ")}`);
       return jsonError(500, "edge_misconfigured", "this edge is not configured correctly; the operator must check its logs");
@@ -66,12 +69,22 @@ export function createApp() {
     });
   }
 
+  // A paid URL's GET: its terms, or a channel's cooperative refund (x402 batch-settlement).
+  app.get("/v1/:service{.+}", (c, next) => {
+    const origin = new URL(c.req.url).origin;
+    const endpoint = paidEndpoints(c.var.config).find((e) => e.path === new URL(c.req.url).pathname);
+    if (!endpoint || endpoint.path === "/v1/models") return next();
+    return refundRoute(c, { price: endpoint.examplePrice, resource: { url: `${origin}${endpoint.path}`, description: endpoint.description, mimeType: "application/json" } });
+  });
+
   // MCP agents: the catalog services as paid tools (x402 in `_meta`), same payment core.
   app.on(["GET", "POST", "DELETE"], "/mcp", mcpRoute);
 
   app.use("/admin/*", adminAuth());
   app.get("/admin/payments", adminPaymentsRoute);
   app.get("/admin/facilitator", adminFacilitatorRoute);
+  app.post("/admin/channels/claim", adminClaimChannelsRoute);
+  app.get("/admin/channels", adminChannelsRoute);
   app.get("/admin/runners", async (c) => c.json({ runners: await poolOf(c.env).status() }, 200, { "Cache-Control": "no-store" }));
 
   app.notFound(() => notFound());

@@ -3,6 +3,8 @@ import { createApp } from "./app.ts";
 export { RunnerPool } from "./tunnel/runner-pool.ts";
 export { PaymentLedger } from "./payments/ledger/payment-ledger.ts";
 export { Relayer } from "./payments/schemes/relayer.ts";
+export { PaymentChannel } from "./payments/schemes/batch-settlement/channel-object.ts";
+export { ChannelClaims } from "./payments/schemes/batch-settlement/channel-claims.ts";
 
 const app = createApp();
 

@@ -2,6 +2,7 @@ import { defineChain, type Chain } from "viem";
 import { accounts, type ChainAccounts } from "./accounts.ts";
 import { startAnvil, type Anvil } from "./anvil.ts";
 import { deployUsdc, mintUsdcBatch, type UsdcDeployment } from "./usdc.ts";
+import { installBatchSettlement, type BatchSettlementContracts } from "./batch-settlement.ts";
 
 export interface LocalChainOptions {
   /** @default 31337 */
@@ -21,19 +22,21 @@ export interface LocalChain {
   /** For viem clients: `createWalletClient({ chain, transport: http(rpcUrl) })`. */
   chain: Chain;
   usdc: UsdcDeployment;
+  /** The x402 batch-settlement escrow and its ERC-3009 collector, at their canonical addresses. */
+  batchSettlement: BatchSettlementContracts;
   accounts: ChainAccounts;
   stop(): Promise<void>;
 }
 
 export const DEFAULT_PAYER_FUNDS = 1_000_000_000n;
 
-/** Anvil plus Circle's USDC, with every payer funded; what a test file or the dev stack starts with. */
+/** Anvil plus Circle's USDC and the batch-settlement escrow, with every payer funded; what a test file or the dev stack starts with. */
 export async function startLocalChain(options: LocalChainOptions = {}): Promise<LocalChain> {
   const { chainId, port, blockTime, payerFunds = DEFAULT_PAYER_FUNDS } = options;
   if (payerFunds < 0n) throw new RangeError(`payerFunds must not be negative, got ${payerFunds}`);
   const anvil = await startAnvil({ chainId, port, ...(blockTime === undefined ? {} : { blockTime }) });
   try {
-    const usdc = await deployUsdc(anvil.rpcUrl);
+    const [usdc, batchSettlement] = await Promise.all([deployUsdc(anvil.rpcUrl), installBatchSettlement(anvil)]);
     if (payerFunds > 0n) {
       await mintUsdcBatch(
         anvil.rpcUrl,
@@ -47,6 +50,7 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
       chainId: anvil.chainId,
       chain: localChainDefinition(anvil.chainId, anvil.rpcUrl),
       usdc,
+      batchSettlement,
       accounts,
       stop: anvil.stop,
     };

@@ -1,6 +1,6 @@
 import type { PaymentRequired } from "@x402/core/types";
 import type { Address, Hex, LocalAccount } from "viem";
-import { encodePayment, paymentV2, readPaymentRequired } from "../../dev/x402-payments.ts";
+import { encodePayment, paymentV2, readPaymentRequired, exactRequirements } from "../../dev/x402-payments.ts";
 
 /** One signed x402 v2 payment, ready to send as PAYMENT-SIGNATURE. */
 export interface SignedPayment {
@@ -29,8 +29,7 @@ export async function quote(url: string, body: string): Promise<PaymentRequired>
  * it all happens before the clock starts.
  */
 export async function presign(required: PaymentRequired, chainId: number, payers: readonly LocalAccount[], count: number): Promise<Presigned> {
-  const accepted = required.accepts[0];
-  if (!accepted) throw new Error("the quote offers no payment option");
+  const accepted = exactRequirements(required);
   const started = performance.now();
   const validBefore = BigInt(Math.floor(Date.now() / 1000) + accepted.maxTimeoutSeconds);
   const payments: SignedPayment[] = [];

@@ -102,7 +102,10 @@ describe("a paid tool call", () => {
       x402Version: 2,
       error: "payment_required",
       resource: { url: "mcp://tool/sentiment" },
-      accepts: [{ scheme: "exact", network: stack.network, amount: sentiment.defaultPrice.toString(), asset: stack.usdc, payTo: stack.payTo }],
+      accepts: [
+        { scheme: "batch-settlement", network: stack.network, amount: sentiment.defaultPrice.toString(), asset: stack.usdc, payTo: stack.payTo },
+        { scheme: "exact", network: stack.network, amount: sentiment.defaultPrice.toString(), asset: stack.usdc, payTo: stack.payTo },
+      ],
     });
     expect(result.content[0]).toEqual({ type: "text", text: JSON.stringify(structured) });
     expect(stack.standin.stats().requests).toBe(requests);

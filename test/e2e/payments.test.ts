@@ -52,11 +52,22 @@ describe("x402 negotiation", () => {
     expect((await post({}, "{nope")).status).toBe(400);
   });
 
-  it("offers exact USDC payment with the token's EIP-712 domain, and the same terms every time", async () => {
+  it("offers a channel (batch-settlement) first, then exact USDC payment with the token's EIP-712 domain, and the same terms every time", async () => {
     const [a, b] = await Promise.all([quote(), quote()]);
     expect(a).toEqual(b);
     expect(a.x402Version).toBe(2);
+    const amount = a.accepts[0]!.amount;
     expect(a.accepts).toEqual([
+      {
+        scheme: "batch-settlement",
+        network: stack.network,
+        amount,
+        asset: stack.usdc,
+        payTo: stack.payTo,
+        maxTimeoutSeconds: 300,
+        // As @x402/evm's batch-settlement server writes them: the token's domain, then the channel's terms.
+        extra: { name: "USD Coin", version: "2", receiverAuthorizer: stack.receiverAuthorizer, withdrawDelay: 900, minDeposit: "1000000" },
+      },
       {
         scheme: "exact",
         network: stack.network,
@@ -67,6 +78,7 @@ describe("x402 negotiation", () => {
         extra: { name: "USD Coin", version: "2" },
       },
     ]);
+    expect(a.accepts[1]!.amount).toBe(amount);
     expect(a.resource.url).toBe(url());
   });
 });

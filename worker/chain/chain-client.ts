@@ -1,4 +1,4 @@
-import { BaseError, createPublicClient, defineChain, http, TransactionNotFoundError, TransactionReceiptNotFoundError, type Address, type Hex, type PublicClient } from "viem";
+import { BaseError, createPublicClient, defineChain, http, toHex, TransactionNotFoundError, TransactionReceiptNotFoundError, type Address, type Hex, type PublicClient } from "viem";
 
 /** A call to a contract, as the relayer sends it. `gas: null` asks the node to estimate (×1.2). */
 export interface ContractCall {
@@ -41,8 +41,15 @@ export interface ChainClient {
   balance(address: Address): Promise<bigint>;
 }
 
+/** What a watcher of contract events asks of a node, beyond the relayer's needs. */
+export interface ChainLogReader {
+  blockNumber(): Promise<bigint>;
+  /** Logs of `address` whose first topic is `topic0`, in an inclusive block range. */
+  logs(filter: { address: Address; topic0: Hex; fromBlock: bigint; toBlock: bigint }): Promise<Array<{ topics: Hex[]; data: Hex; blockNumber: bigint }>>;
+}
+
 /** A ChainClient over JSON-RPC with viem. Every transaction field is set by the caller: the chain is just its id. */
-export function rpcChainClient(rpcUrl: string, chainId: number, options: { timeoutMs?: number; retryCount?: number } = {}): ChainClient {
+export function rpcChainClient(rpcUrl: string, chainId: number, options: { timeoutMs?: number; retryCount?: number } = {}): ChainClient & ChainLogReader {
   const chain = defineChain({ id: chainId, name: `eip155:${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } });
   const client = createPublicClient({ chain, transport: http(rpcUrl, { timeout: options.timeoutMs ?? 15_000, retryCount: options.retryCount ?? 1 }) }) as PublicClient;
   const notFound = (error: unknown, kind: typeof TransactionNotFoundError | typeof TransactionReceiptNotFoundError) =>
@@ -84,6 +91,11 @@ export function rpcChainClient(rpcUrl: string, chainId: number, options: { timeo
       }
     },
     balance: (address) => client.getBalance({ address }),
+    blockNumber: () => client.getBlockNumber({ cacheTime: 0 }),
+    logs: async ({ address, topic0, fromBlock, toBlock }) => {
+      const logs = await client.request({ method: "eth_getLogs", params: [{ address, topics: [topic0], fromBlock: toHex(fromBlock), toBlock: toHex(toBlock) }] });
+      return logs.map((l) => ({ topics: l.topics as Hex[], data: l.data, blockNumber: BigInt(l.blockNumber ?? "0x0") }));
+    },
   };
 }
 

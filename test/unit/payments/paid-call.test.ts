@@ -260,7 +260,8 @@ describe("runPaidCall: after the reservation, every path settles, releases or ho
     let end!: (usage: JobUsage | null) => void;
     const stream = new Promise<JobUsage | null>((resolve) => (end = resolve));
     const s = new FakeScheme("alpha", "test:1", "metered");
-    const { call, book, settled } = paidCall(s, job({ stream }).run, { meter: (u) => BigInt(u.completionTokens * 7) });
+    const { run, state } = job({ stream });
+    const { call, book, settled } = paidCall(s, run, { meter: (u) => BigInt(u.completionTokens * 7) });
     expect((await runPaidCall(call)).kind).toBe("delivered");
     expect(s.calls.find((c) => c.op === "settle")).toEqual({ op: "settle", amount: 1000n, final: false });
     expect(book.entries).toEqual([]); // nothing final until the stream ends
@@ -268,6 +269,8 @@ describe("runPaidCall: after the reservation, every path settles, releases or ho
     await settled();
     expect(s.calls.at(-1)).toEqual({ op: "finalize", amount: 140n });
     expect(book.entries).toEqual([expect.objectContaining({ charged: "140", settlementRef: "final:140", promptTokens: 10, completionTokens: 20 })]);
+    // The stream's transport gets the final charge, to state it in the stream's last event.
+    expect(await state.delivered[0]!.final).toMatchObject({ extra: { chargedAmount: "140" } });
   });
 
   it("finalizes a metered stream that ended without usage at zero", async () => {

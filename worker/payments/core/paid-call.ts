@@ -4,8 +4,8 @@ import type { PaymentScheme, SchemeOffer, SchemeSettlement, VerifiedPayment } fr
 import { PaymentReason, type PaymentRefusal } from "./reasons.ts";
 import { StageTimes, type Stage } from "./stage-times.ts";
 import type { SubmittedPayment } from "./submitted-payment.ts";
+import { chooseEntry } from "./choose-offer.ts";
 import { buildPaymentTerms, type PaidResource, type PaymentTerms, type TermsEntry } from "./terms.ts";
-import { schemeOf, type PaymentPayload } from "./wire.ts";
 
 export type { JobUsage } from "./payment-book.ts";
 
@@ -18,6 +18,11 @@ export const MIN_JOB_TIME_MS = 5_000;
 export interface Settlement {
   receipt: SettleResponse;
   stages: Stage[];
+  /**
+   * A metered stream's final charge, once it ended and was finalized (null if that failed): the
+   * receipt above went out before the tokens were counted, so the stream's last event states this.
+   */
+  final?: Promise<SettleResponse | null>;
 }
 
 /**
@@ -202,8 +207,10 @@ async function settleAndDeliver<T>(call: PaidCall<T>, state: VerifiedCall): Prom
     promptTokens: outcome.usage?.promptTokens ?? null,
     completionTokens: outcome.usage?.completionTokens ?? null,
   };
+  let final: Promise<SettleResponse | null> | undefined;
   if (deferred) {
-    call.waitUntil(finalizeStream(call, scheme, payment, row, outcome.streamUsage!));
+    final = finalizeStream(call, scheme, payment, row, outcome.streamUsage!);
+    call.waitUntil(final);
   } else {
     await record(call.book, row);
     if (outcome.streamUsage) {
@@ -211,15 +218,16 @@ async function settleAndDeliver<T>(call: PaidCall<T>, state: VerifiedCall): Prom
     }
   }
   timing.mark("record");
-  return { kind: "delivered", result: outcome.deliver({ receipt: settled.receipt, stages: timing.list() }) };
+  return { kind: "delivered", result: outcome.deliver({ receipt: settled.receipt, stages: timing.list(), ...(final ? { final } : {}) }) };
 }
 
 /** A metered stream ended: the amount it used is committed (the provisional charge is lowered to it), then recorded. */
-async function finalizeStream<T>(call: PaidCall<T>, scheme: PaymentScheme, payment: VerifiedPayment, row: PaymentEntry, streamUsage: Promise<JobUsage | null>): Promise<void> {
+async function finalizeStream<T>(call: PaidCall<T>, scheme: PaymentScheme, payment: VerifiedPayment, row: PaymentEntry, streamUsage: Promise<JobUsage | null>): Promise<SettleResponse | null> {
   const usage = await streamUsage.catch(() => null);
   const amount = usage ? chargeFor(call, payment, usage) : 0n;
   try {
-    const final = scheme.finalize ? await scheme.finalize(payment, amount) : { charged: BigInt(row.charged), settlementRef: row.settlementRef };
+    if (!scheme.finalize) throw new Error(`metered scheme ${scheme.scheme} cannot finalize a charge`);
+    const final = await scheme.finalize(payment, amount);
     await record(call.book, {
       ...row,
       charged: final.charged.toString(),
@@ -227,8 +235,10 @@ async function finalizeStream<T>(call: PaidCall<T>, scheme: PaymentScheme, payme
       promptTokens: usage?.promptTokens ?? null,
       completionTokens: usage?.completionTokens ?? null,
     });
+    return final.receipt;
   } catch (error) {
     console.error(`finalizing the charge of a ${call.service} stream failed: ${describe(error)}`);
+    return null;
   }
 }
 
@@ -247,27 +257,6 @@ function chargeFor(call: PaidCall<unknown>, payment: VerifiedPayment, usage: Job
   return cost < payment.maxAmount ? (cost < 0n ? 0n : cost) : payment.maxAmount;
 }
 
-/** The offer a payment answers: same scheme, same network (v1: the network's v1 name). */
-function chooseEntry(terms: PaymentTerms, payload: PaymentPayload): { ok: true; entry: TermsEntry } | { ok: false; refusal: PaymentRefusal } {
-  const { scheme, network } = schemeOf(payload);
-  const refuse = (reason: string, message: string) => ({ ok: false as const, refusal: { reason, message } });
-  const sameScheme = terms.entries.filter((e) => e.offer.v2.scheme === scheme);
-  if (sameScheme.length === 0) {
-    return refuse(PaymentReason.unsupportedScheme, `scheme "${scheme}" is not offered; use ${quoteList(terms.entries.map((e) => e.offer.v2.scheme))}`);
-  }
-  if (payload.x402Version === 2) {
-    const entry = sameScheme.find((e) => e.offer.v2.network === network);
-    return entry ? { ok: true, entry } : refuse(PaymentReason.invalidNetwork, `network ${network} is not offered; use ${sameScheme.map((e) => e.offer.v2.network).join(" or ")}`);
-  }
-  const entry = sameScheme.find((e) => e.offer.v1?.network === network);
-  if (entry) return { ok: true, entry };
-  const v1Names = sameScheme.flatMap((e) => (e.offer.v1 ? [e.offer.v1.network] : []));
-  return refuse(
-    PaymentReason.invalidNetwork,
-    v1Names.length > 0 ? `network ${network} is not offered; use ${v1Names.join(" or ")}` : `x402 v1 cannot pay on ${sameScheme.map((e) => e.offer.v2.network).join(", ")}; use x402 v2`,
-  );
-}
-
 function failedReceipt(payment: VerifiedPayment, offer: SchemeOffer, reason: string, message: string): SettleResponse {
   const network = payment.x402Version === 1 && offer.v1 ? offer.v1.network : offer.v2.network;
   return { success: false, errorReason: reason, errorMessage: message, payer: payment.payer, transaction: "", network: network as SettleResponse["network"] };
@@ -277,7 +266,6 @@ function assetsOf(terms: PaymentTerms): string {
   return [...new Set(terms.entries.map((e) => e.offer.v2.asset))].join(" or ") || "the asset";
 }
 
-const quoteList = (names: string[]) => [...new Set(names)].map((n) => `"${n}"`).join(" or ");
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

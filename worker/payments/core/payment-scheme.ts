@@ -68,9 +68,23 @@ export interface PaymentScheme<P extends VerifiedPayment = VerifiedPayment> {
    */
   settle(payment: P, charge: { amount: bigint; final: boolean }, offer: SchemeOffer): Promise<SchemeSettlement>;
 
-  /** Metered schemes: completes a provisional settlement with the amount used (≤ the provisional one). */
-  finalize?(payment: P, amount: bigint): Promise<{ charged: bigint; settlementRef: string }>;
+  /**
+   * Metered schemes: completes a provisional settlement with the amount used (≤ the provisional one);
+   * `receipt` states the final charge (a stream's last event carries it).
+   */
+  finalize?(payment: P, amount: bigint): Promise<{ charged: bigint; settlementRef: string; receipt: SettleResponse }>;
+
+  /**
+   * Schemes that hold the payer's funds (channels): gives back what the payer has left, with no job —
+   * the x402 cooperative refund. Absent: the scheme has nothing to refund.
+   */
+  refund?(payment: P, offer: SchemeOffer): Promise<SchemeRefund>;
 }
+
+export type SchemeRefund =
+  | { ok: true; receipt: SettleResponse; body: Record<string, unknown> }
+  /** `settled`: the refund failed at settlement (the client gets the failed receipt) rather than being refused up front. */
+  | { ok: false; refusal: PaymentRefusal; receipt: SettleResponse | null };
 
 /** What a 402 offers for one scheme on one network. */
 export interface SchemeOffer {

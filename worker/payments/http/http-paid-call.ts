@@ -1,3 +1,4 @@
+import type { SettleResponse } from "@x402/core/types";
 import { jsonError } from "../../http/json-error.ts";
 import { runPaidCall, type JobUsage, type PaidCall } from "../core/paid-call.ts";
 import { extractPayment } from "./payment-header.ts";
@@ -9,7 +10,8 @@ export type HttpJobOutcome =
   | { ok: false; response: Response }
   | {
       ok: true;
-      deliver(receipt: Headers): Response;
+      /** `final`: a metered stream's final charge, for its last event (see Settlement.final). */
+      deliver(receipt: Headers, final?: Promise<SettleResponse | null>): Response;
       abandon(): void;
       model: string | null;
       runnerId: string | null;
@@ -37,10 +39,10 @@ export async function handlePaidCall(call: HttpPaidCall): Promise<Response> {
       if (!outcome.ok) return { ok: false, failure: outcome.response };
       return {
         ...outcome,
-        deliver: ({ receipt, stages }) => {
+        deliver: ({ receipt, stages, final }) => {
           const headers = receiptHeaders(paidWith, receipt);
           headers.set("Server-Timing", serverTimingHeader(stages));
-          return outcome.deliver(headers);
+          return outcome.deliver(headers, final);
         },
       };
     },

@@ -1,6 +1,8 @@
 import type { SchemePayloadSchemas } from "../core/submitted-payment.ts";
 import { EXACT } from "./exact/exact-offer.ts";
 import { ExactEvmPayloadSchema } from "./exact/exact-payload.ts";
+import { BATCH } from "./batch-settlement/batch-constants.ts";
+import { BatchPayloadSchema } from "./batch-settlement/batch-payload.ts";
 
 /**
  * The static half of the scheme registry: each registered scheme's payload schema, which decoding a
@@ -9,4 +11,5 @@ import { ExactEvmPayloadSchema } from "./exact/exact-payload.ts";
  */
 export const SCHEME_PAYLOADS: SchemePayloadSchemas = {
   [EXACT]: ExactEvmPayloadSchema,
+  [BATCH]: BatchPayloadSchema,
 };

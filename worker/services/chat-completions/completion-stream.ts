@@ -1,3 +1,4 @@
+import type { SettleResponse } from "@x402/core/types";
 import type { JobUsage } from "../../payments/core/paid-call.ts";
 import type { JobEvent } from "../../tunnel/job-events.ts";
 import { finishReason, usageOf } from "./completion-body.ts";
@@ -12,6 +13,23 @@ export interface CompletionStreamArgs {
   includeUsage: boolean;
   first: Exclude<JobEvent, { type: "error" }>;
   rest: AsyncGenerator<JobEvent, void, undefined>;
+  /** The prompt tokens the quote counted: what a stream cut short before Ollama counted them is charged. */
+  promptTokensQuoted: number;
+}
+
+/** The key of the stream's last event that states a metered payment's final charge (before [DONE]). */
+export const PAYMENT_RESPONSE_EVENT_KEY = "x402_payment_response";
+/** How long the last event waits for the final charge to be committed. */
+const FINAL_STATEMENT_WAIT_MS = 10_000;
+/** A cautious characters-per-token ratio for output delivered before a client hung up (in the payer's favour). */
+const DELIVERED_CHARS_PER_TOKEN = 4;
+
+export interface CompletionStream {
+  body: ReadableStream<Uint8Array>;
+  /** Resolves when the stream ends: Ollama's counts, an estimate of what a client that hung up received, or null on an error. */
+  usage: Promise<JobUsage | null>;
+  /** Makes the stream state this final charge in its last event (metered payments). */
+  stateFinalCharge(final: Promise<SettleResponse | null>): void;
 }
 
 /**
@@ -20,7 +38,7 @@ export interface CompletionStreamArgs {
  * A failure after the stream began can no longer change the status: it becomes an `error` event,
  * which OpenAI clients raise, and the stream ends without [DONE].
  */
-export function completionStream(args: CompletionStreamArgs): { body: ReadableStream<Uint8Array>; usage: Promise<JobUsage | null> } {
+export function completionStream(args: CompletionStreamArgs): CompletionStream {
   let settleUsage!: (usage: JobUsage | null) => void;
   const usage = new Promise<JobUsage | null>((resolve) => (settleUsage = resolve));
   const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
@@ -32,6 +50,8 @@ export function completionStream(args: CompletionStreamArgs): { body: ReadableSt
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
   });
   let pending: JobEvent | null = args.first;
+  let final: Promise<SettleResponse | null> | null = null;
+  let deliveredChars = 0;
 
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -41,14 +61,19 @@ export function completionStream(args: CompletionStreamArgs): { body: ReadableSt
       const event: JobEvent = pending ?? (await nextEvent(args.rest));
       pending = null;
       if (event.type === "delta") {
-        if (event.content) controller.enqueue(sse(chunk({ content: event.content }, null)));
+        if (event.content) {
+          deliveredChars += event.content.length;
+          controller.enqueue(sse(chunk({ content: event.content }, null)));
+        }
         return;
       }
       if (event.type === "done") {
         controller.enqueue(sse(chunk({}, finishReason(event.doneReason))));
         if (args.includeUsage) controller.enqueue(sse({ ...chunk({}, null), choices: [], usage: usageOf(event.metrics) }));
-        controller.enqueue(sse("[DONE]"));
         settleUsage({ promptTokens: event.metrics.prompt_eval_count, completionTokens: event.metrics.eval_count });
+        const statement = final ? await Promise.race([final, new Promise<null>((resolve) => setTimeout(() => resolve(null), FINAL_STATEMENT_WAIT_MS))]) : null;
+        if (statement) controller.enqueue(sse({ ...chunk({}, null), choices: [], [PAYMENT_RESPONSE_EVENT_KEY]: statement }));
+        controller.enqueue(sse("[DONE]"));
       } else {
         controller.enqueue(sse({ error: { message: event.message, type: "api_error", code: event.code, param: null } }));
         settleUsage(null);
@@ -56,11 +81,12 @@ export function completionStream(args: CompletionStreamArgs): { body: ReadableSt
       controller.close();
     },
     async cancel() {
-      settleUsage(null);
+      // The client hung up: it pays for what it received (the prompt as quoted, the output it got).
+      settleUsage({ promptTokens: args.promptTokensQuoted, completionTokens: Math.ceil(deliveredChars / DELIVERED_CHARS_PER_TOKEN) });
       await args.rest.return();
     },
   });
-  return { body, usage };
+  return { body, usage, stateFinalCharge: (statement) => void (final = statement) };
 }
 
 async function nextEvent(rest: AsyncGenerator<JobEvent, void, undefined>): Promise<JobEvent> {

@@ -12,6 +12,7 @@ import { ChatCompletionRequestSchema, ChatCompletionResponseSchema } from "./req
 import { jsonSchemaOf } from "../../offers/json-schemas.ts";
 import { paidResource } from "../../offers/paid-resource.ts";
 import { planChatJob } from "./to-job.ts";
+import { priceForTokens } from "../token-price.ts";
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -34,6 +35,8 @@ export async function chatCompletionsRoute(c: Context<AppEnv>, { paid = true }: 
   return servePaidCall(c, {
     service: "chat.completions",
     price: plan.price,
+    // Metered schemes charge the tokens actually processed and produced (never more than the quote).
+    meter: (usage) => priceForTokens(config.chat, usage.promptTokens + usage.completionTokens),
     resource: paidResource({
       url: `${url.origin}${url.pathname}`,
       description: `Chat completion with ${plan.model}, up to ${plan.maxTokens} output tokens`,
@@ -51,14 +54,15 @@ export async function chatCompletionsRoute(c: Context<AppEnv>, { paid = true }: 
       const meta = { model: plan.model, runnerId: started.runnerId };
 
       if (wantsStream) {
-        const stream = completionStream({ id, created, model: plan.model, includeUsage, first: started.first, rest: started.rest });
+        const stream = completionStream({ id, created, model: plan.model, includeUsage, first: started.first, rest: started.rest, promptTokensQuoted: plan.promptTokens });
         return {
           ok: true,
           ...meta,
           usage: null,
           streamUsage: stream.usage,
           abandon: () => void stream.body.cancel().catch(() => {}),
-          deliver: (receipt) => {
+          deliver: (receipt, final) => {
+            if (final) stream.stateFinalCharge(final);
             receipt.set("Content-Type", "text/event-stream; charset=utf-8");
             receipt.set("Cache-Control", "no-cache, no-store, private");
             return new Response(stream.body, { status: 200, headers: receipt });

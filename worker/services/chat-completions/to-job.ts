@@ -3,6 +3,7 @@ import { ChatJobSchema, type ChatJob, type ChatMessage, type GenerationOptions }
 import { normalizeModelName } from "../../../protocol/models.ts";
 import type { EdgeConfig } from "../../config/edge-config.ts";
 import type { ChatCompletionRequest } from "./request-schema.ts";
+import { priceForTokens } from "../token-price.ts";
 
 /** Ollama bills an image as at least this many prompt tokens (qwen2.5vl on Ollama ≥ 0.30). */
 const TOKENS_PER_IMAGE = 1024;
@@ -10,7 +11,7 @@ const TOKENS_PER_IMAGE = 1024;
 const CHARS_PER_TOKEN = 3;
 
 export type ChatJobPlan =
-  | { ok: true; job: ChatJob; price: bigint; maxTokens: number; model: string }
+  | { ok: true; job: ChatJob; price: bigint; maxTokens: number; model: string; promptTokens: number }
   | { ok: false; status: number; code: string; message: string };
 
 /**
@@ -56,8 +57,7 @@ export function planChatJob(request: ChatCompletionRequest, config: EdgeConfig):
 
   const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? config.chat.defaultMaxTokens;
   const promptTokens = Math.ceil(chars / CHARS_PER_TOKEN) + images * TOKENS_PER_IMAGE;
-  const tokens = BigInt(promptTokens + maxTokens);
-  const price = config.chat.basePrice + ceilDiv(tokens * config.chat.pricePerMillionTokens, 1_000_000n);
+  const price = priceForTokens(config.chat, promptTokens + maxTokens);
 
   const options: GenerationOptions = { num_predict: maxTokens };
   if (request.temperature != null) options.temperature = request.temperature;
@@ -79,9 +79,5 @@ export function planChatJob(request: ChatCompletionRequest, config: EdgeConfig):
     const issue = runnable.error.issues[0];
     return { ok: false, status: 400, code: "invalid_request", message: `this request exceeds what a runner accepts: ${issue?.path.join(".") || "job"}: ${issue?.message ?? "invalid"}` };
   }
-  return { ok: true, job, price, maxTokens, model };
-}
-
-function ceilDiv(a: bigint, b: bigint): bigint {
-  return (a + b - 1n) / b;
+  return { ok: true, job, price, maxTokens, model, promptTokens };
 }

@@ -11,6 +11,7 @@ import { collectOutput, jobFailureResponse, startJob } from "../../jobs/start-jo
 import { jobOptions, servePaidCall } from "../paid-route.ts";
 import { embeddingsBody } from "./embeddings-body.ts";
 import { embeddingsPrice } from "./price.ts";
+import { priceForTokens } from "../token-price.ts";
 import { EmbeddingsRequestSchema, EmbeddingsResponseSchema } from "./request-schema.ts";
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -33,6 +34,7 @@ export async function embeddingsRoute(c: Context<AppEnv>, { paid = true }: { pai
   return servePaidCall(c, {
     service: "embeddings",
     price: embeddingsPrice(inputs, config.embeddings),
+    meter: (usage) => priceForTokens(config.embeddings, usage.promptTokens),
     resource: paidResource({
       url: `${url.origin}${url.pathname}`,
       description: `Embeddings with ${model}`,

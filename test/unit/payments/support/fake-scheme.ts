@@ -41,7 +41,7 @@ export class FakeScheme implements PaymentScheme {
     if (billing === "metered") {
       this.finalize = async (_payment, amount) => {
         this.calls.push({ op: "finalize", amount });
-        return { charged: amount, settlementRef: `final:${amount}` };
+        return { charged: amount, settlementRef: `final:${amount}`, receipt: receipt(true, { extra: { chargedAmount: amount.toString() } }) };
       };
     }
   }
