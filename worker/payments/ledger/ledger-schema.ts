@@ -86,6 +86,9 @@ const V2 = `
   CREATE INDEX payments_tx_hash ON payments (tx_hash);
   INSERT INTO reservations (scheme, replay_key, state, lease_until, valid_until, payer, amount, settlement_ref)
     SELECT 'exact', nonce_key, state, lease_until, valid_before, payer, amount, tx_hash FROM reservations_v1;
+  -- For the first-row-per-nonce lookup below: without it that lookup scans the table once a row
+  -- (quadratic: 40k v1 payments took 30 s, past a Durable Object's CPU limit, in the constructor).
+  CREATE INDEX payments_v1_nonce ON payments_v1 (nonce_key, id);
   INSERT INTO payments (id, settled_at, scheme, replay_key, network, payer, pay_to, asset, authorized, charged, service,
                         settlement_ref, tx_hash, x402_version, model, runner_id, prompt_tokens, completion_tokens)
     SELECT id, settled_at, 'exact',
