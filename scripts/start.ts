@@ -6,6 +6,7 @@
  * Writes .edge402/stack.json when ready; Ctrl-C stops everything and removes it.
  */
 import { randomBytes } from "node:crypto";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ANVIL_KEYS } from "../dev/chain/accounts.ts";
@@ -54,10 +55,12 @@ try {
   rmSync(join(STATE_DIR, "edge-state"), { recursive: true, force: true });
   mkdirSync(STATE_DIR, { recursive: true });
 
-  chain = await step(`chain: anvil on 127.0.0.1:${CHAIN_PORT} with Circle USDC, demo payer funded`, () => startLocalChain({ port: CHAIN_PORT, chainId: 31337 }));
+  chain = await step(`chain: anvil on 127.0.0.1:${CHAIN_PORT} with Circle USDC and the x402 channel escrow, demo payer funded`, () => startLocalChain({ port: CHAIN_PORT, chainId: 31337 }));
   const key = generateRunnerKey();
   const runnerId = await runnerIdFromPublicKey(base64UrlToBytes(key.publicKey)!);
   const adminToken = randomBytes(24).toString("base64url");
+  // Signs channel claims and refunds; needs no gas (the relayer sends them). Fresh each start.
+  const receiverAuthorizerKey = generatePrivateKey();
   const network = `eip155:${chain.chainId}`;
 
   edge = await step(`edge: wrangler dev on http://127.0.0.1:${EDGE_PORT} (embedded facilitator)`, () =>
@@ -74,6 +77,7 @@ try {
         RPC_URL: chain!.rpcUrl,
         // anvil's account 3: a publicly known test key that pays the gas of local settlements
         RELAYER_KEY: ANVIL_KEYS[3],
+        RECEIVER_AUTHORIZER_KEY: receiverAuthorizerKey,
         ADMIN_TOKEN: adminToken,
         RUNNER_KEYS: key.publicKey,
         CHAT_MODELS,
@@ -112,6 +116,8 @@ try {
     network,
     usdc: chain.usdc.address,
     payTo: chain.accounts.payTo.address,
+    batchSettlement: chain.batchSettlement,
+    receiverAuthorizer: privateKeyToAccount(receiverAuthorizerKey).address,
     payerAddress: payer.address,
     payerKey: ANVIL_KEYS[5],
     payerKeyNote: "publicly known anvil test key (account 5); it holds local test USDC only — never use it on a real network",
@@ -126,6 +132,7 @@ ready.
   edge     ${edge.url}          (what is for sale: ${edge.url}/)
   chain    ${chain.rpcUrl}     ${network}, USDC ${chain.usdc.address}
   payTo    ${chain.accounts.payTo.address}
+  channels x402 batch-settlement escrow ${chain.batchSettlement.escrow} (offered first; exact too)
   payer    ${payer.address}  (1,000 test USDC)
   runner   ${runnerId}
   details  ${STACK_FILE}

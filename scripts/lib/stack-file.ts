@@ -13,6 +13,10 @@ export interface StackFile {
   network: string;
   usdc: string;
   payTo: string;
+  /** The x402 batch-settlement escrow and its ERC-3009 deposit collector (canonical addresses, our contract); absent in older stack files. */
+  batchSettlement?: { escrow: string; erc3009Collector: string };
+  /** The address that signs the edge's channel claims and refunds (its key is a secret of this session). */
+  receiverAuthorizer?: string;
   payerAddress: string;
   /** A publicly known anvil test key, funded with local USDC only. */
   payerKey: string;

@@ -3,7 +3,10 @@ import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { rpcChainClient } from "../chain-client.ts";
 import { RelayerCore, DEFAULT_RELAYER_TIMING, type LandedTx, type SendOutcome } from "./relayer-core.ts";
+import type { RelayCall, RelayerPort, RelayPreflight } from "./relayer-port.ts";
 import { SqlTxJournal } from "./sql-tx-journal.ts";
+
+export type { RelayCall, RelayPreflight } from "./relayer-port.ts";
 
 /** Where and as whom the relayer sends: a network's RPC and the relayer key (a secret). */
 export interface RelayerSettings {
@@ -14,19 +17,6 @@ export interface RelayerSettings {
 
 export type RelayerSettingsResult = { ok: true; settings: RelayerSettings } | { ok: false; message: string };
 
-/** A contract call as it crosses Durable Object RPC: amounts as decimal strings (bigints do not cross everywhere). */
-export interface RelayCall {
-  to: Address;
-  data: Hex;
-  /** Decimal gas limit, or null to have it estimated. */
-  gas: string | null;
-}
-
-export interface RelayPreflight {
-  simulation: { ok: true; gas: string } | { ok: false; message: string };
-  reads: Array<Hex | null>;
-}
-
 /** Journaled transactions are looked at again this long after they were sent (past any receipt wait). */
 const SWEEP_AFTER_MS = DEFAULT_RELAYER_TIMING.receiptTimeoutMs + 15_000;
 
@@ -36,7 +26,7 @@ const SWEEP_AFTER_MS = DEFAULT_RELAYER_TIMING.receiptTimeoutMs + 15_000;
  * transaction that landed unobserved is the subclass's (`recordLanded`), and so are its settings —
  * the chain layer knows nothing of payments or of the edge's configuration.
  */
-export abstract class RelayerObject extends DurableObject<Env> {
+export abstract class RelayerObject extends DurableObject<Env> implements RelayerPort {
   private core: RelayerCore | null = null;
   private readonly journal: SqlTxJournal;
 

@@ -8,7 +8,7 @@ import { EXACT } from "./exact/exact-offer.ts";
 import { ExactEvmScheme } from "./exact/exact-scheme.ts";
 import { recoverExactTransfer } from "./exact/recovery.ts";
 import { rpcChainClient, type ChainClient } from "../../chain/chain-client.ts";
-import type { RelayerObject } from "../../chain/relayer/relayer-object.ts";
+import type { RelayerPort } from "../../chain/relayer/relayer-port.ts";
 import { BATCH } from "./batch-settlement/batch-constants.ts";
 import { BatchSettlementScheme } from "./batch-settlement/batch-scheme.ts";
 import { channelSettingsFor } from "./batch-settlement/channel-settings.ts";
@@ -74,7 +74,7 @@ const SCHEMES: Readonly<Record<string, SchemeModule>> = {
         config: config.payment,
         settings: settings.settings,
         channels: env.PAYMENT_CHANNEL,
-        relayer: env.RELAYER.getByName(config.payment.network) as unknown as DurableObjectStub<RelayerObject>,
+        relayer: env.RELAYER.getByName(config.payment.network),
         chain: chainClientFor(config.facilitator.rpcUrl, config.payment.chainId),
         ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
       });

@@ -1,7 +1,7 @@
 import type { SettleResponse } from "@x402/core/types";
 import type { Address, Hex } from "viem";
 import type { ChainClient } from "../../../chain/chain-client.ts";
-import type { RelayerObject } from "../../../chain/relayer/relayer-object.ts";
+import type { RelayerPort } from "../../../chain/relayer/relayer-port.ts";
 import type { PaymentConfig } from "../../../config/edge-config.ts";
 import type { PaymentScheme, SchemeOffer, SchemeRefund, SchemeSettlement, VerifyContext } from "../../core/payment-scheme.ts";
 import { PaymentReason, type PaymentRefusal } from "../../core/reasons.ts";
@@ -9,8 +9,7 @@ import type { PaidResource } from "../../core/paid-resource.ts";
 import type { PaymentPayload } from "../../core/wire.ts";
 import { BATCH } from "./batch-constants.ts";
 import { BatchReason } from "./batch-reasons.ts";
-import type { BeginResult, ChannelState, CommitResult } from "./channel-book.ts";
-import type { PaymentChannel } from "./channel-object.ts";
+import type { BeginRequest, BeginResult, ChannelState, CommitResult } from "./channel-book.ts";
 import type { ChannelSettings } from "./channel-settings.ts";
 import { claimAndRefundCall, depositCall, readChannel, type OnchainChannel } from "./escrow-calls.ts";
 import { privateKeyToAccount } from "viem/accounts";
@@ -22,11 +21,22 @@ const DEPOSIT_GAS = "300000";
 /** The official server trusts a mirrored escrow state for clamp(withdrawDelay / 3, 30 s, 5 min). */
 const ttlFor = (withdrawDelaySeconds: number) => Math.min(5 * 60_000, Math.max(30_000, Math.floor((withdrawDelaySeconds * 1000) / 3)));
 
+/** What the scheme asks of a channel's Durable Object (PaymentChannel; a stub over RPC). */
+export interface ChannelPort {
+  begin(request: BeginRequest): Promise<unknown>;
+  commit(pendingId: string, charge: { amount: string; final: boolean; deposited: string | null }): Promise<unknown>;
+  finalize(pendingId: string, amount: string): Promise<unknown>;
+  abort(pendingId: string): Promise<unknown>;
+  hold(pendingId: string): Promise<unknown>;
+  refunded(pendingId: string, onchain: OnchainChannel): Promise<unknown>;
+}
+
 export interface BatchSchemeOptions {
   config: PaymentConfig;
   settings: ChannelSettings;
-  channels: DurableObjectNamespace<PaymentChannel>;
-  relayer: DurableObjectStub<RelayerObject>;
+  /** The channel object of an id (PAYMENT_CHANNEL.getByName). */
+  channels: { getByName(channelId: string): ChannelPort };
+  relayer: RelayerPort;
   /** For reading the escrow (only when a channel's mirror is stale, and for deposits and refunds). */
   chain: Pick<ChainClient, "call">;
   isValidContractSignature?: (wallet: Address, digest: Hex, signature: Hex) => Promise<boolean>;
@@ -240,7 +250,7 @@ export class BatchSettlementScheme implements PaymentScheme<Reserved> {
     };
   }
 
-  private channel(payment: BatchPayment): DurableObjectStub<PaymentChannel> {
+  private channel(payment: BatchPayment): ChannelPort {
     return this.options.channels.getByName(payment.channelId);
   }
 }

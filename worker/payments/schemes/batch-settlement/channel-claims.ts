@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { decodeFunctionResult, encodeFunctionData, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { rpcChainClient, type ChainClient, type ChainLogReader } from "../../../chain/chain-client.ts";
-import type { RelayerObject } from "../../../chain/relayer/relayer-object.ts";
+import type { RelayerPort } from "../../../chain/relayer/relayer-port.ts";
 import { edgeConfigFor, type EdgeConfig } from "../../../config/edge-config.ts";
 import { batchDomain, claimBatchTypes, ESCROW_ADDRESS } from "./batch-constants.ts";
 import { channelIdOf } from "./channel-id.ts";
@@ -36,7 +36,7 @@ const FIRST_WATCH_LOOKBACK_BLOCKS = 5_000n;
 /** The settle transaction's gas (the official facilitator's fixed value: estimating it is unreliable). */
 const SETTLE_GAS = "120000";
 
-type Clients = { config: EdgeConfig; settings: ChannelSettings; chain: ChainClient & ChainLogReader; relayer: DurableObjectStub<RelayerObject> };
+type Clients = { config: EdgeConfig; settings: ChannelSettings; chain: ChainClient & ChainLogReader; relayer: RelayerPort };
 
 /**
  * The claim job of one network (Durable Object named by the network): the index of channels that
@@ -249,7 +249,7 @@ export class ChannelClaims extends DurableObject<Env> {
       config,
       settings: settings.settings,
       chain: rpcChainClient(config.facilitator.rpcUrl, config.payment.chainId),
-      relayer: this.env.RELAYER.getByName(config.payment.network) as unknown as DurableObjectStub<RelayerObject>,
+      relayer: this.env.RELAYER.getByName(config.payment.network),
     };
   }
 }

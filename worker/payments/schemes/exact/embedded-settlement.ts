@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import type { RelayerObject } from "../../../chain/relayer/relayer-object.ts";
+import type { RelayerPort } from "../../../chain/relayer/relayer-port.ts";
 import type { PreflightOutcome, SettleOutcome } from "../../facilitator/facilitator-outcomes.ts";
 import { PaymentReason } from "../../core/reasons.ts";
 import type { ExactTransferMemo } from "./exact-memo.ts";
@@ -13,7 +13,7 @@ import { balanceOfCalldata, EOA_TRANSFER_GAS, isEcdsaSignature, movedMoney, tran
  * network): it sends transferWithAuthorization with the relayer key and pays the gas.
  */
 export class EmbeddedExactSettlement implements ExactSettlement {
-  constructor(private readonly relayer: DurableObjectStub<RelayerObject>) {}
+  constructor(private readonly relayer: RelayerPort) {}
 
   /**
    * Simulates the transfer from the relayer (what settle will send) and reads the payer's balance,
