@@ -30,6 +30,8 @@ export interface PaymentScheme<P extends VerifiedPayment = VerifiedPayment> {
    * `metered`: the amount offered is a ceiling; the call is charged what it used, up to it.
    */
   readonly billing: "fixed" | "metered";
+  /** Contracts the scheme needs on its network, by name (an operator's pre-flight check looks for their code). */
+  readonly contracts?: Readonly<Record<string, `0x${string}`>>;
 
   /**
    * The `accepts` entry for `price` (base units of the network's asset) and `resource`, in both x402

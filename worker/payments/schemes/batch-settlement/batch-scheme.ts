@@ -13,7 +13,7 @@ import type { BeginRequest, BeginResult, ChannelState, CommitResult } from "./ch
 import type { ChannelSettings } from "./channel-settings.ts";
 import { claimAndRefundCall, depositCall, readChannel, type OnchainChannel } from "./escrow-calls.ts";
 import { privateKeyToAccount } from "viem/accounts";
-import { batchDomain, claimBatchTypes, refundTypes } from "./batch-constants.ts";
+import { batchDomain, claimBatchTypes, DEPOSIT_COLLECTOR_ADDRESS, ESCROW_ADDRESS, refundTypes } from "./batch-constants.ts";
 import { verifyBatchPayment, type BatchPayment } from "./verify-batch.ts";
 
 /** A deposit through the ERC-3009 collector: ~160k gas measured; the simulation already ran in preflight. */
@@ -55,6 +55,7 @@ type Reserved = BatchPayment & { pendingId?: string };
 export class BatchSettlementScheme implements PaymentScheme<Reserved> {
   readonly scheme = BATCH;
   readonly billing = "metered" as const;
+  readonly contracts = { "batch-settlement escrow": ESCROW_ADDRESS, "ERC-3009 deposit collector": DEPOSIT_COLLECTOR_ADDRESS };
   readonly network: string;
 
   constructor(private readonly options: BatchSchemeOptions) {
