@@ -93,7 +93,6 @@ export class ChannelClaims extends DurableObject<Env> {
 
   /** Claims and settles everything unclaimed now (POST /admin/channels/claim), once the transactions are mined. */
   async claimNow(): Promise<ClaimReport> {
-    if (this.running) await this.running.catch(() => {});
     return this.run(() => true);
   }
 
@@ -108,11 +107,14 @@ export class ChannelClaims extends DurableObject<Env> {
     await this.scheduleNext();
   }
 
+  /** One claim round at a time (the alarm and an operator's claim may meet): a round starts when the last ended. */
   private run(due: (row: ClaimableRow) => boolean): Promise<ClaimReport> {
-    const work = this.claimDue(due).finally(() => {
-      if (this.running === work) this.running = null;
+    const previous = this.running ?? Promise.resolve(null);
+    const work = previous.catch(() => null).then(() => this.claimDue(due));
+    const settled = work.finally(() => {
+      if (this.running === settled) this.running = null;
     });
-    this.running = work;
+    this.running = settled;
     return work;
   }
 
