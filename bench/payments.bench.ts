@@ -16,7 +16,7 @@ import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
 import type { LocalAccount } from "viem";
 import { ANVIL_KEYS } from "../dev/chain/accounts.ts";
 import { startLocalStack } from "../dev/local-stack.ts";
-import { encodePayment, paymentV2, readPaymentRequired } from "../dev/x402-payments.ts";
+import { encodePayment, exactRequirements, paymentV2, readPaymentRequired } from "../dev/x402-payments.ts";
 import { exactOffer } from "../worker/payments/schemes/exact/exact-offer.ts";
 import { verifyExactPayment } from "../worker/payments/schemes/exact/verify-exact.ts";
 import type { ExactPaymentPayloadV2 as PaymentPayloadV2 } from "../worker/payments/schemes/exact/exact-payload.ts";
@@ -48,7 +48,7 @@ const edgeUnpaidUrl = `${stack.edge.url}/__bench/v1/chat/completions`;
 const post = (url: string, headers: Record<string, string> = {}) => fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
 
 const edgeRequired = readPaymentRequired(await post(edgePaidUrl));
-const price = BigInt(edgeRequired.accepts[0]!.amount);
+const price = BigInt(exactRequirements(edgeRequired).amount);
 const startReference = (relayerKey: `0x${string}`, nonceManager: boolean) =>
   startReferenceStack({
     rpcUrl: proxy!.url,

@@ -8,6 +8,7 @@
  * 130 interrupted.
  */
 import type { Address, LocalAccount } from "viem";
+import { exactRequirements } from "../dev/x402-payments.ts";
 import { step } from "./lib/progress.ts";
 import { chainAudit } from "./load/chain-audit.ts";
 import { loadConfigFromEnv } from "./load/config.ts";
@@ -57,7 +58,8 @@ try {
   const payers = stack.chain.accounts.payers as readonly LocalAccount[];
 
   const required = await quote(url, target.body);
-  const price = BigInt(required.accepts[0]!.amount);
+  const terms = exactRequirements(required); // the load pays by exact transfer, whatever the edge lists first
+  const price = BigInt(terms.amount);
   const audit = chainAudit({ rpcUrl: stack.chain.rpcUrl, usdc: stack.usdc, payTo: stack.payTo, payers: payers.map((p) => p.address as Address) });
   const before = await audit.snapshot();
   const spend = largestPayerSpend(price, config.n, payers.length);
@@ -107,7 +109,7 @@ try {
       models: config.ollamaHost ?? "the Ollama-API stand-in",
       payers: payers.length,
       signing: { count: signed.payments.length, ms: signed.signingMs },
-      authorizationSeconds: required.accepts[0]!.maxTimeoutSeconds,
+      authorizationSeconds: terms.maxTimeoutSeconds,
       warmUp: { count: 2 * config.c, failed: warmUpFailures },
       results: driven.results,
       wallMs: driven.wallMs,

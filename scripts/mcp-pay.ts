@@ -1,5 +1,5 @@
 /**
- * npm run mcp-pay -- list | <tool> <json | @file> [--edge URL] [--max-price USDC]
+ * npm run mcp-pay -- list | <tool> <json | @file> [--edge URL] [--max-price USDC] [--scheme S] [--max-deposit USDC] [--channels-dir DIR]
  * An MCP agent's paid tool call from the command line; the client is client/mcp/paying-mcp-client.ts.
  */
 import { STACK_FILE } from "./lib/stack-file.ts";

@@ -1,3 +1,4 @@
+import { FileClientChannelStorage } from "@x402/evm/batch-settlement/client/file-storage";
 import { privateKeyToAccount } from "viem/accounts";
 import { PayingMcpClient, type ToolCallOutcome } from "../../client/mcp/paying-mcp-client.ts";
 import { defaultBodySources, loadBody, type BodySources } from "../pay/body.ts";
@@ -44,6 +45,11 @@ export async function runMcpPay(argv: readonly string[], io: McpPayIo): Promise<
       // `list` signs nothing; a throwaway key keeps the client's type simple.
       account: privateKeyToAccount(settings.payerKey ?? `0x${"11".repeat(32)}`),
       maxPrice: settings.maxPrice,
+      scheme: settings.scheme,
+      maxDeposit: settings.maxDeposit,
+      // The directory `npm run pay` uses: HTTP and MCP calls share the payer's one channel.
+      channelStorage: new FileClientChannelStorage({ directory: settings.channelsDir }),
+      ...(settings.rpcUrl ? { rpcUrl: settings.rpcUrl } : {}),
       ...(settings.network ? { network: settings.network } : {}),
       ...(io.fetch ? { fetch: io.fetch } : {}),
     });
@@ -72,10 +78,20 @@ async function list(client: PayingMcpClient, io: McpPayIo): Promise<number> {
 
 function report(outcome: ToolCallOutcome, settings: McpPaySettings, io: McpPayIo): number {
   switch (outcome.status) {
-    case "ok":
+    case "ok": {
       io.stdout(`${JSON.stringify(outcome.result.structuredContent ?? outcome.result.content, null, 2)}\n`);
-      if (outcome.receipt) io.stdout(`paid      ${formatBaseUnits(outcome.paid)} USDC\ntx        ${outcome.receipt.transaction} (${outcome.receipt.network})\n`);
+      const { receipt, channel } = outcome;
+      if (receipt && channel) {
+        io.stdout(`paid      ${formatBaseUnits(outcome.paid)} USDC by channel${channel.channelId ? ` ${channel.channelId}` : ""} (${receipt.network})\n`);
+        io.stdout(channel.deposit ? `deposit   ${formatBaseUnits(channel.deposit.amount)} USDC into the channel, tx ${channel.deposit.transaction}\n` : "deposit   none (a voucher: no chain transaction)\n");
+        if (channel.chargedCumulative !== null && channel.balance !== null && channel.remaining !== null) {
+          io.stdout(`channel   ${formatBaseUnits(channel.chargedCumulative)} USDC charged in all, ${formatBaseUnits(channel.balance)} USDC deposited, ${formatBaseUnits(channel.remaining)} USDC left (state in ${settings.channelsDir})\n`);
+        }
+      } else if (receipt) {
+        io.stdout(`paid      ${formatBaseUnits(outcome.paid)} USDC\ntx        ${receipt.transaction} (${receipt.network})\n`);
+      }
       return 0;
+    }
     case "tool_error": {
       const first = outcome.result.content[0];
       io.stderr(`${MCP_CLI_NAME}: the tool failed, nothing was charged: ${first?.type === "text" ? first.text : JSON.stringify(outcome.result.structuredContent)}\n`);
@@ -86,6 +102,9 @@ function report(outcome: ToolCallOutcome, settings: McpPaySettings, io: McpPayIo
       return 1;
     case "over_max_price":
       io.stderr(`${MCP_CLI_NAME}: the tool costs ${formatBaseUnits(outcome.price)} USDC, above --max-price ${formatBaseUnits(settings.maxPrice)}; nothing was signed\n`);
+      return 1;
+    case "over_max_deposit":
+      io.stderr(`${MCP_CLI_NAME}: the tool's channel needs a deposit of at least ${formatBaseUnits(outcome.deposit)} USDC, above --max-deposit ${formatBaseUnits(outcome.maxDeposit)}; nothing was signed (raise --max-deposit, or pay by --scheme exact)\n`);
       return 1;
     case "no_acceptable_requirements":
       io.stderr(`${MCP_CLI_NAME}: the server accepts no payment this client can make (${outcome.paymentRequired.accepts.map((a) => `${a.scheme} on ${a.network}`).join(", ")})${settings.network ? `; the demo key pays on ${settings.network} only` : ""}\n`);

@@ -1,4 +1,8 @@
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_MAX_DEPOSIT } from "../../client/x402/channels.ts";
+import { SCHEME_CHOICES, type SchemeChoice } from "../../client/x402/schemes.ts";
 import type { StackLoad } from "../pay/stack-defaults.ts";
 import { parseDecimalToBaseUnits } from "../pay/usdc-amount.ts";
 
@@ -10,6 +14,14 @@ export interface McpPaySettings {
   /** The MCP endpoint: <edge>/mcp. */
   mcpUrl: string;
   maxPrice: bigint;
+  /** Which `accepts` entry to pay: `auto` = a channel when offered, else an exact transfer. */
+  scheme: SchemeChoice;
+  /** The largest channel deposit to sign, base units. */
+  maxDeposit: bigint;
+  /** Channel state between runs (the same place `npm run pay` keeps it: one channel for both). */
+  channelsDir: string;
+  /** JSON-RPC of the chain, for the channel client to recover or resync a channel; null = none known. */
+  rpcUrl: string | null;
   payerKey: `0x${string}` | null;
   /** With the local stack's demo key, pay on the stack's network only. */
   network: string | null;
@@ -17,11 +29,23 @@ export interface McpPaySettings {
 
 export type McpPaySettingsResult = { ok: true; settings: McpPaySettings; help: false } | { ok: true; help: true } | { ok: false; problems: string[] };
 
-/** Flags, then environment (EDGE_URL, PAYER_KEY), then the local stack's stack.json; every problem listed. */
+/** Flags, then environment (EDGE_URL, PAYER_KEY, RPC_URL), then the local stack's stack.json; every problem listed. */
 export function resolveMcpPaySettings(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, stack: StackLoad): McpPaySettingsResult {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { edge: { type: "string" }, "max-price": { type: "string" }, help: { type: "boolean", short: "h" } } });
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        edge: { type: "string" },
+        "max-price": { type: "string" },
+        scheme: { type: "string" },
+        "max-deposit": { type: "string" },
+        "channels-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
   } catch (error) {
     return { ok: false, problems: [error instanceof Error ? error.message : String(error)] };
   }
@@ -37,6 +61,7 @@ export function resolveMcpPaySettings(argv: readonly string[], env: Readonly<Rec
   else command = { kind: "call", tool: first, args: second };
   if (rest.length > 0 || (first === "list" && second !== undefined)) problems.push(`unexpected arguments: ${[...(first === "list" ? [second] : []), ...rest].join(" ")}`);
 
+  const edgeFromStack = parsed.values.edge === undefined && !env.EDGE_URL;
   const edge = parsed.values.edge ?? env.EDGE_URL ?? fromStack?.edgeUrl;
   let mcpUrl = "";
   if (!edge) problems.push(`no edge: pass --edge URL, set EDGE_URL, or start the local stack with \`npm start\` (no ${stack.path})`);
@@ -58,6 +83,24 @@ export function resolveMcpPaySettings(argv: readonly string[], env: Readonly<Rec
     else problems.push(`--max-price: ${amount.error}`);
   }
 
+  let maxDeposit = DEFAULT_MAX_DEPOSIT;
+  const depositText = parsed.values["max-deposit"];
+  if (depositText !== undefined) {
+    const amount = parseDecimalToBaseUnits(depositText);
+    if (amount.ok) maxDeposit = amount.value;
+    else problems.push(`--max-deposit: ${amount.error}`);
+  }
+  const schemeText = parsed.values.scheme ?? "auto";
+  const scheme = SCHEME_CHOICES.find((choice) => choice === schemeText);
+  if (!scheme) problems.push(`--scheme: "${schemeText}" is not a scheme: use ${SCHEME_CHOICES.join(", ")}`);
+  const dirFlag = parsed.values["channels-dir"]?.trim();
+  const channelsDir = dirFlag
+    ? resolve(dirFlag)
+    : edgeFromStack
+      ? join(dirname(stack.path), "channels")
+      : join(env.HOME?.trim() || homedir(), ".edge402", "channels");
+  const rpcUrl = env.RPC_URL?.trim() || fromStack?.rpcUrl || null;
+
   const keyFromEnv = env.PAYER_KEY?.trim() || undefined;
   const key = keyFromEnv ?? fromStack?.payerKey;
   let payerKey: `0x${string}` | null = null;
@@ -68,7 +111,7 @@ export function resolveMcpPaySettings(argv: readonly string[], env: Readonly<Rec
     else payerKey = key as `0x${string}`;
   }
 
-  if (problems.length > 0 || !command) return { ok: false, problems };
+  if (problems.length > 0 || !command || !scheme) return { ok: false, problems };
   const network = !keyFromEnv && fromStack?.network ? fromStack.network : null;
-  return { ok: true, help: false, settings: { command, mcpUrl, maxPrice, payerKey, network } };
+  return { ok: true, help: false, settings: { command, mcpUrl, maxPrice, scheme, maxDeposit, channelsDir, rpcUrl, payerKey, network } };
 }

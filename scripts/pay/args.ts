@@ -1,24 +1,35 @@
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
+import { DEFAULT_MAX_DEPOSIT } from "../../client/x402/channels.ts";
+import { SCHEME_CHOICES, type SchemeChoice } from "../../client/x402/schemes.ts";
 import type { StackLoad } from "./stack-defaults.ts";
 import { parseDecimalToBaseUnits } from "./usdc-amount.ts";
 
 /**
- * `edge402-pay <service> <json | @file> [--edge URL] [--max-price USDC] [--dry-run] [--stream]`, plus
- * EDGE_URL, PAYER_KEY and RPC_URL from the environment and defaults from the local stack's stack.json.
- * Hand-rolled (not util.parseArgs) so every problem is reported in one go.
+ * `edge402-pay <service> <json | @file> [--edge URL] [--scheme S] [--max-price USDC] [--max-deposit USDC]
+ * [--channels-dir DIR] [--dry-run] [--stream]`, or `edge402-pay refund <service> [--amount USDC]`
+ * (or `<service> --refund`), plus EDGE_URL, PAYER_KEY and RPC_URL from the environment and defaults
+ * from the local stack's stack.json. Hand-rolled (not util.parseArgs) so every problem is reported in one go.
  */
 export interface CommandLine {
   help: boolean;
   positionals: string[];
   edge?: string;
   maxPrice?: string;
+  scheme?: string;
+  maxDeposit?: string;
+  channelsDir?: string;
+  amount?: string;
+  /** `refund <service>` or `--refund`: positionals are then just the service. */
+  refund: boolean;
   dryRun: boolean;
   stream: boolean;
   problems: string[];
 }
 
-const VALUE_FLAGS = new Set(["edge", "max-price"]);
-const BOOLEAN_FLAGS = new Set(["dry-run", "stream", "help"]);
+const VALUE_FLAGS = new Set(["edge", "max-price", "scheme", "max-deposit", "channels-dir", "amount"]);
+const BOOLEAN_FLAGS = new Set(["dry-run", "stream", "help", "refund"]);
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const problems: string[] = [];
@@ -60,14 +71,29 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
   }
 
-  if (positionals.length > 2) problems.push(`unexpected argument${positionals.length > 3 ? "s" : ""} ${positionals.slice(2).map((p) => `"${p}"`).join(" ")}`);
-  const edge = values.get("edge");
-  const maxPrice = values.get("max-price");
+  // `refund <service>` is the refund command; `<service> --refund` says the same.
+  const command = positionals[0] === "refund" && positionals.length <= 2;
+  const refund = booleans.has("refund") || command;
+  if (command) positionals.shift();
+  const allowed = refund ? 1 : 2;
+  if (positionals.length > allowed) {
+    const extra = positionals.slice(allowed);
+    problems.push(`unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((p) => `"${p}"`).join(" ")}`);
+  }
+  const optional = (flag: string, key: keyof CommandLine) => {
+    const value = values.get(flag);
+    return value !== undefined ? { [key]: value } : {};
+  };
   return {
     help: booleans.has("help"),
     positionals,
-    ...(edge !== undefined && { edge }),
-    ...(maxPrice !== undefined && { maxPrice }),
+    ...optional("edge", "edge"),
+    ...optional("max-price", "maxPrice"),
+    ...optional("scheme", "scheme"),
+    ...optional("max-deposit", "maxDeposit"),
+    ...optional("channels-dir", "channelsDir"),
+    ...optional("amount", "amount"),
+    refund,
     dryRun: booleans.has("dry-run"),
     stream: booleans.has("stream"),
     problems,
@@ -85,15 +111,25 @@ export interface Payer {
 }
 
 export interface PaySettings {
+  /** A paid call, or the cooperative refund of the channel behind a service. */
+  mode: "call" | "refund";
   /** A path (`/v1/…`) or a service name to resolve at the edge. */
   service: string;
-  /** Inline JSON, `@path`, or `@-` for standard input. */
+  /** Inline JSON, `@path`, or `@-` for standard input ("" for a refund). */
   body: string;
   /** No trailing slash. */
   edgeUrl: string;
   edgeSource: "--edge" | "EDGE_URL" | "stack.json";
   /** Base units; null = no cap beyond the quote itself. */
   maxPrice: bigint | null;
+  /** Which `accepts` entry to pay: `auto` = a channel when offered, else an exact transfer. */
+  scheme: SchemeChoice;
+  /** The largest channel deposit to sign, base units. */
+  maxDeposit: bigint;
+  /** Where channel state is kept between runs (FileClientChannelStorage's root). */
+  channelsDir: string;
+  /** A partial refund, base units; null = everything left. */
+  refundAmount: bigint | null;
   dryRun: boolean;
   stream: boolean;
   /** Null only for --dry-run, which signs nothing. */
@@ -128,6 +164,13 @@ const httpUrl = (what: string) =>
       return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
     });
 
+const usdc = z.string().transform((value, check) => {
+  const parsed = parseDecimalToBaseUnits(value);
+  if (parsed.ok) return parsed.value;
+  check.addIssue({ code: "custom", message: parsed.error });
+  return z.NEVER;
+});
+
 const SettingsInput = z.object({
   service: z
     .string({ error: "missing <service>: a name like chat, or a path like /v1/chat/completions" })
@@ -135,14 +178,11 @@ const SettingsInput = z.object({
     .min(1, "<service> must not be empty"),
   body: z.string({ error: "missing <json | @file>: the request body" }).min(1, "<json | @file> must not be empty"),
   edgeUrl: httpUrl("the edge URL").optional(),
-  maxPrice: z
-    .string()
-    .transform((value, check) => {
-      const parsed = parseDecimalToBaseUnits(value);
-      if (parsed.ok) return parsed.value;
-      check.addIssue({ code: "custom", message: parsed.error });
-      return z.NEVER;
-    })
+  maxPrice: usdc.optional(),
+  maxDeposit: usdc.optional(),
+  refundAmount: usdc.refine((value) => value > 0n, "must be more than 0").optional(),
+  scheme: z
+    .enum(SCHEME_CHOICES as [SchemeChoice, ...SchemeChoice[]], { error: (issue) => `"${String(issue.input)}" is not a scheme: use ${SCHEME_CHOICES.join(", ")}` })
     .optional(),
   payerKey: z
     .string()
@@ -174,6 +214,17 @@ export function resolveSettings(cli: CommandLine, env: Env, stack: StackLoad): S
   const payerKey = pick("payerKey", [["PAYER_KEY", env.PAYER_KEY], ["stack.json payerKey", fromStack?.payerKey]]);
   const rpcUrl = pick("rpcUrl", [["RPC_URL", env.RPC_URL], ["stack.json rpcUrl", fromStack?.rpcUrl]]);
   const maxPrice = pick("maxPrice", [["--max-price", cli.maxPrice]]);
+  const maxDeposit = pick("maxDeposit", [["--max-deposit", cli.maxDeposit]]);
+  const refundAmount = pick("refundAmount", [["--amount", cli.amount]]);
+  const scheme = pick("scheme", [["--scheme", cli.scheme]]);
+  if (cli.refund) {
+    for (const [flag, given] of [["--stream", cli.stream], ["--dry-run", cli.dryRun], ["--max-price", cli.maxPrice !== undefined], ["--max-deposit", cli.maxDeposit !== undefined]] as const) {
+      if (given) problems.push(`${flag} does not apply to a refund`);
+    }
+    if (cli.scheme !== undefined && cli.scheme !== "batch-settlement") problems.push("a refund is of a channel: --scheme can only be batch-settlement");
+  } else if (cli.amount !== undefined) {
+    problems.push("--amount is for a refund (refund <service> --amount USDC)");
+  }
 
   const needsStack = edgeUrl === undefined || (payerKey === undefined && !cli.dryRun);
   if (needsStack && stack.status === "invalid") problems.push(stack.problem);
@@ -186,9 +237,12 @@ export function resolveSettings(cli: CommandLine, env: Env, stack: StackLoad): S
 
   const parsed = SettingsInput.safeParse({
     service: cli.positionals[0],
-    body: cli.positionals[1],
+    body: cli.refund ? "-" : cli.positionals[1],
     edgeUrl,
     maxPrice,
+    maxDeposit,
+    refundAmount,
+    scheme,
     payerKey,
     rpcUrl,
   });
@@ -209,14 +263,26 @@ export function resolveSettings(cli: CommandLine, env: Env, stack: StackLoad): S
   const payer: Payer | null = data.payerKey
     ? { key: data.payerKey, source: fromEnv ? "PAYER_KEY" : "stack.json", ...(note !== undefined && { note }) }
     : null;
+  // Channel state: beside stack.json when paying the local stack (its channels die with its chain),
+  // else in the user's ~/.edge402/channels; --channels-dir overrides both.
+  const channelsDir = cli.channelsDir?.trim()
+    ? resolve(cli.channelsDir.trim())
+    : edgeSource === "stack.json"
+      ? join(dirname(stack.path), "channels")
+      : join(env.HOME?.trim() || homedir(), ".edge402", "channels");
   return {
     ok: true,
     settings: {
+      mode: cli.refund ? "refund" : "call",
       service: data.service,
-      body: data.body,
+      body: cli.refund ? "" : data.body,
       edgeUrl: data.edgeUrl!,
       edgeSource,
       maxPrice: data.maxPrice ?? null,
+      scheme: cli.refund ? "batch-settlement" : (data.scheme ?? "auto"),
+      maxDeposit: data.maxDeposit ?? DEFAULT_MAX_DEPOSIT,
+      channelsDir,
+      refundAmount: data.refundAmount ?? null,
       dryRun: cli.dryRun,
       stream: cli.stream,
       payer,

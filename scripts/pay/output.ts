@@ -1,3 +1,4 @@
+import type { SettleResponse } from "@x402/core/types";
 import { SseParser, interpretChatEvent } from "./sse.ts";
 
 export interface Output {
@@ -5,7 +6,8 @@ export interface Output {
   stderr: (text: string) => void;
 }
 
-export type Printed = { ok: true } | { ok: false; problem: string };
+/** `paymentResponse`: the final charge a metered stream stated in its last event, if it did. */
+export type Printed = ({ ok: true } | { ok: false; problem: string }) & { paymentResponse?: SettleResponse };
 
 /**
  * A successful response: SSE is printed as it arrives (chat deltas as plain text), JSON is
@@ -26,6 +28,7 @@ async function printStream(body: ReadableStream<Uint8Array>, out: Output): Promi
   let done = false;
   let failure: string | null = null;
   let usage: string | null = null;
+  let paymentResponse: SettleResponse | undefined;
   let atLineStart = true;
   const write = (text: string) => {
     if (text === "") return;
@@ -38,6 +41,7 @@ async function printStream(body: ReadableStream<Uint8Array>, out: Output): Promi
       else if (event.type === "done") done = true;
       else if (event.type === "usage") usage = `usage     ${event.promptTokens} prompt + ${event.completionTokens} completion tokens`;
       else if (event.type === "error") failure = `the stream failed after it started: ${event.code}: ${event.message}`;
+      else if (event.type === "payment_response") paymentResponse = event.receipt as unknown as SettleResponse;
       else write(`${event.data}\n`);
     }
   };
@@ -49,9 +53,10 @@ async function printStream(body: ReadableStream<Uint8Array>, out: Output): Promi
   }
   if (!atLineStart) write("\n");
   if (usage) write(`${usage}\n`);
-  if (failure) return { ok: false, problem: failure };
-  if (!done) return { ok: false, problem: "the stream ended without [DONE]: the answer may be incomplete" };
-  return { ok: true };
+  const stated = paymentResponse ? { paymentResponse } : {};
+  if (failure) return { ok: false, problem: failure, ...stated };
+  if (!done) return { ok: false, problem: "the stream ended without [DONE]: the answer may be incomplete", ...stated };
+  return { ok: true, ...stated };
 }
 
 /** `HTTP 503 no_runner: no runner offers qwen2.5:7b (retry after 5 s)` from the edge's error envelope. */

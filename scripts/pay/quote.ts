@@ -1,19 +1,27 @@
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/core/http";
 import type { PaymentRequired, PaymentRequirements, SettleResponse } from "@x402/core/types";
+import { BATCH_SETTLEMENT, pickRequirements, type PayScheme, type SchemeChoice } from "../../client/x402/schemes.ts";
 import { formatBaseUnits, parseBaseUnits } from "./usdc-amount.ts";
 
-/** What a 402 asks for: the one `accepts` entry this client can pay (exact scheme, EVM network). */
+/** What a 402 asks for: the one `accepts` entry this client pays (by scheme, on an EVM network). */
 export interface Quote {
   required: PaymentRequired;
   accepted: PaymentRequirements;
-  /** USDC base units. */
+  scheme: PayScheme;
+  /** USDC base units: the call's price (for a metered channel call, the most it may be charged). */
   amount: bigint;
 }
 
 export type QuoteResult = { ok: true; quote: Quote } | { ok: false; problem: string };
 
+const SCHEME_WANTED: Readonly<Record<SchemeChoice, string>> = {
+  auto: `"batch-settlement" or "exact"`,
+  "batch-settlement": `"batch-settlement" (--scheme batch-settlement)`,
+  exact: `"exact" (--scheme exact)`,
+};
+
 /** Reads the v2 `PAYMENT-REQUIRED` header of a 402 (the JSON body is free-form in x402 v2). */
-export function quoteFromHeaders(headers: Headers): QuoteResult {
+export function quoteFromHeaders(headers: Headers, scheme: SchemeChoice = "auto"): QuoteResult {
   const header = headers.get("PAYMENT-REQUIRED");
   if (!header) return { ok: false, problem: "the edge answered 402 without a PAYMENT-REQUIRED header (not an x402 v2 server?)" };
   let required: PaymentRequired;
@@ -23,24 +31,33 @@ export function quoteFromHeaders(headers: Headers): QuoteResult {
     return { ok: false, problem: `the edge's PAYMENT-REQUIRED header cannot be decoded: ${error instanceof Error ? error.message : String(error)}` };
   }
   const accepts = Array.isArray(required.accepts) ? required.accepts : [];
-  const accepted = accepts.find((a) => a.scheme === "exact" && /^eip155:\d+$/.test(a.network) && parseBaseUnits(String(a.amount)) !== null);
-  if (!accepted) {
-    const offered = accepts.map((a) => `${a.scheme} on ${a.network}`).join(", ") || "nothing";
-    return { ok: false, problem: `the edge asks for no payment this client can make (it offers ${offered}; this client pays "exact" on eip155:* networks)` };
+  const picked = pickRequirements(accepts, { scheme });
+  if (!picked.ok) {
+    return { ok: false, problem: `the edge asks for no payment this client can make (it offers ${picked.offered}; this client pays ${SCHEME_WANTED[scheme]} on eip155:* networks)` };
   }
-  return { ok: true, quote: { required, accepted, amount: BigInt(accepted.amount) } };
+  const accepted = picked.requirements;
+  return { ok: true, quote: { required, accepted, scheme: picked.scheme, amount: parseBaseUnits(String(accepted.amount))! } };
 }
 
 /** The quote as the user sees it, one fact per line. */
 export function quoteLines(quote: Quote, call: { method: string; path: string }): string[] {
   const { accepted } = quote;
   const token = [accepted.extra?.name, accepted.extra?.version].filter((v) => typeof v === "string").join(" v");
-  return [
+  const lines = [
     `price     ${formatBaseUnits(quote.amount)} USDC (${quote.amount} base units) for ${call.method} ${call.path}`,
     `payTo     ${accepted.payTo}`,
     `network   ${accepted.network}`,
     `asset     ${accepted.asset}${token ? ` (${token})` : ""}`,
   ];
+  if (quote.scheme === BATCH_SETTLEMENT) {
+    const minDeposit = parseBaseUnits(String(accepted.extra?.minDeposit ?? ""));
+    lines.push(
+      `scheme    batch-settlement: a payment channel (one deposit, then a signed voucher per call${minDeposit !== null ? `; the edge asks deposits of at least ${formatBaseUnits(minDeposit)} USDC` : ""})`,
+    );
+  } else {
+    lines.push("scheme    exact: one USDC transfer for this call");
+  }
+  return lines;
 }
 
 /** `--max-price` in base units: refuse anything above it, before a signature exists. */

@@ -39,7 +39,12 @@ export type ChatStreamEvent =
   | { type: "usage"; promptTokens: number; completionTokens: number }
   | { type: "done" }
   | { type: "error"; code: string; message: string }
+  /** edge402's last event of a metered stream: the final charge (`x402_payment_response`, a SettleResponse). */
+  | { type: "payment_response"; receipt: Record<string, unknown> }
   | { type: "other"; data: string };
+
+/** The key of the event that states a metered stream's final charge (worker/services/chat-completions). */
+export const PAYMENT_RESPONSE_EVENT_KEY = "x402_payment_response";
 
 export function interpretChatEvent(data: string): ChatStreamEvent[] {
   if (data.trim() === "[DONE]") return [{ type: "done" }];
@@ -50,7 +55,12 @@ export function interpretChatEvent(data: string): ChatStreamEvent[] {
     return [{ type: "other", data }];
   }
   if (typeof json !== "object" || json === null) return [{ type: "other", data }];
-  const record = json as { error?: { code?: unknown; message?: unknown }; choices?: unknown; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null };
+  const record = json as {
+    error?: { code?: unknown; message?: unknown };
+    choices?: unknown;
+    usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
+    [PAYMENT_RESPONSE_EVENT_KEY]?: unknown;
+  };
   if (record.error && typeof record.error === "object") {
     return [{ type: "error", code: String(record.error.code ?? "stream_error"), message: String(record.error.message ?? "the stream failed") }];
   }
@@ -60,11 +70,15 @@ export function interpretChatEvent(data: string): ChatStreamEvent[] {
       const content = choice?.delta?.content;
       if (typeof content === "string" && content !== "") events.push({ type: "delta", text: content });
     }
-  } else {
+  } else if (!(PAYMENT_RESPONSE_EVENT_KEY in record)) {
     events.push({ type: "other", data });
   }
   if (record.usage && typeof record.usage.prompt_tokens === "number" && typeof record.usage.completion_tokens === "number") {
     events.push({ type: "usage", promptTokens: record.usage.prompt_tokens, completionTokens: record.usage.completion_tokens });
+  }
+  const receipt = record[PAYMENT_RESPONSE_EVENT_KEY];
+  if (typeof receipt === "object" && receipt !== null && typeof (receipt as { success?: unknown }).success === "boolean") {
+    events.push({ type: "payment_response", receipt: receipt as Record<string, unknown> });
   }
   return events;
 }

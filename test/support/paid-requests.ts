@@ -1,6 +1,6 @@
 import type { PaymentRequired } from "@x402/core/types";
 import type { LocalAccount } from "viem";
-import { encodePayment, paymentV2, readPaymentRequired, type PaymentTweaks } from "../../dev/x402-payments.ts";
+import { encodePayment, exactRequirements, paymentV2, readPaymentRequired, type PaymentTweaks } from "../../dev/x402-payments.ts";
 
 /**
  * Paid calls made by hand, so a test holds the payment header itself: it can send it again (replay),
@@ -27,7 +27,7 @@ export function paidRequests(target: { edge: { url: string }; chain: { chainId: 
     const response = await post(body);
     if (response.status !== 402) throw new Error(`expected a 402 quote, got ${response.status}: ${await response.text()}`);
     const required = readPaymentRequired(response);
-    return { required, price: BigInt(required.accepts[0]!.amount) };
+    return { required, price: BigInt(exactRequirements(required).amount) };
   };
   return {
     quote,

@@ -18,10 +18,26 @@ describe("parseCommandLine", () => {
       positionals: ["chat", '{"a":1}'],
       edge: "http://e.example",
       maxPrice: "0.01",
+      refund: false,
       dryRun: true,
       stream: true,
       problems: [],
     });
+  });
+
+  it("reads the channel flags, and `refund <service>` or `<service> --refund` as the refund command", () => {
+    expect(parseCommandLine(["chat", "{}", "--scheme", "exact", "--max-deposit=2", "--channels-dir", "/tmp/ch"])).toMatchObject({
+      positionals: ["chat", "{}"],
+      scheme: "exact",
+      maxDeposit: "2",
+      channelsDir: "/tmp/ch",
+      refund: false,
+      problems: [],
+    });
+    expect(parseCommandLine(["refund", "sentiment", "--amount", "0.5"])).toMatchObject({ positionals: ["sentiment"], amount: "0.5", refund: true, problems: [] });
+    expect(parseCommandLine(["sentiment", "--refund"])).toMatchObject({ positionals: ["sentiment"], refund: true, problems: [] });
+    expect(parseCommandLine(["refund", "sentiment", "{}", "x"]).refund).toBe(false);
+    expect(parseCommandLine(["sentiment", "{}", "--refund"]).problems).toEqual(['unexpected argument "{}"']);
   });
 
   it("takes @file, @- and arguments after --", () => {
@@ -57,6 +73,11 @@ describe("resolveSettings", () => {
         edgeUrl: "http://127.0.0.1:8787",
         edgeSource: "stack.json",
         maxPrice: null,
+        mode: "call",
+        scheme: "auto",
+        maxDeposit: 1_000_000n,
+        channelsDir: "/state/channels",
+        refundAmount: null,
         dryRun: false,
         stream: false,
         payer: { key: STACK_KEY, source: "stack.json", note: "demo only" },
@@ -77,6 +98,26 @@ describe("resolveSettings", () => {
   it("parses --max-price exactly into base units", () => {
     const result = resolveSettings(parseCommandLine(["chat", "{}", "--max-price", "0.001005"]), {}, stack);
     expect(result.ok && result.settings.maxPrice).toBe(1005n);
+  });
+
+  it("channel settings: --scheme, --max-deposit, and where channel state lives", () => {
+    const flags = resolveSettings(parseCommandLine(["chat", "{}", "--scheme", "batch-settlement", "--max-deposit", "2.5", "--channels-dir", "/tmp/ch/"]), {}, stack);
+    expect(flags.ok && flags.settings).toMatchObject({ scheme: "batch-settlement", maxDeposit: 2_500_000n, channelsDir: "/tmp/ch" });
+    const elsewhere = resolveSettings(parseCommandLine(["chat", "{}", "--edge", "https://edge.example"]), { HOME: "/home/agent" }, stack);
+    expect(elsewhere.ok && elsewhere.settings.channelsDir).toBe("/home/agent/.edge402/channels");
+    const bad = resolveSettings(parseCommandLine(["chat", "{}", "--scheme", "upto", "--max-deposit", "-1", "--amount", "1"]), {}, stack);
+    expect(!bad.ok && bad.problems).toEqual([
+      "--amount is for a refund (refund <service> --amount USDC)",
+      '--max-deposit: "-1" is not a decimal amount like 0.01',
+      '--scheme: "upto" is not a scheme: use auto, batch-settlement, exact',
+    ]);
+  });
+
+  it("a refund: the service only, always by channel, optionally --amount", () => {
+    const result = resolveSettings(parseCommandLine(["refund", "sentiment", "--amount", "0.25"]), {}, stack);
+    expect(result.ok && result.settings).toMatchObject({ mode: "refund", service: "sentiment", body: "", scheme: "batch-settlement", refundAmount: 250_000n });
+    const wrong = resolveSettings(parseCommandLine(["refund", "sentiment", "--dry-run", "--max-price", "1", "--amount", "0"]), {}, stack);
+    expect(!wrong.ok && wrong.problems).toEqual(["--dry-run does not apply to a refund", "--max-price does not apply to a refund", "--amount: must be more than 0"]);
   });
 
   it("needs no payer key for a dry run", () => {

@@ -29,4 +29,11 @@ describe("interpretChatEvent", () => {
     expect(interpretChatEvent('{"error":{"code":"runner_disconnected","message":"gone"}}')).toEqual([{ type: "error", code: "runner_disconnected", message: "gone" }]);
     expect(interpretChatEvent("plain text")).toEqual([{ type: "other", data: "plain text" }]);
   });
+
+  it("reads a metered stream's final charge from its last event (x402_payment_response)", () => {
+    const receipt = { success: true, transaction: "", network: "eip155:31337", extra: { chargedAmount: "300" } };
+    expect(interpretChatEvent(JSON.stringify({ choices: [], x402_payment_response: receipt }))).toEqual([{ type: "payment_response", receipt }]);
+    expect(interpretChatEvent(JSON.stringify({ x402_payment_response: receipt }))).toEqual([{ type: "payment_response", receipt }]);
+    expect(interpretChatEvent(JSON.stringify({ choices: [], x402_payment_response: "not a receipt" }))).toEqual([]);
+  });
 });
