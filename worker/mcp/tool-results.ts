@@ -13,7 +13,8 @@ import { PAYMENT_RESPONSE_META_KEY } from "./x402-meta.ts";
  * HTTP 402), `message` says it in words. A failed settlement also carries its failed receipt in `_meta`.
  */
 export function paymentRequiredResult(terms: PaymentTerms, refusal: PaymentRefusal, failedReceipt?: SettleResponse): CallToolResult {
-  const required = { ...paymentRequiredV2(terms, refusal.reason), message: refusal.message };
+  // The whole refusal, not its reason: a scheme's correction (a channel's state) rides in its terms.
+  const required = { ...paymentRequiredV2(terms, refusal), message: refusal.message };
   return {
     isError: true,
     structuredContent: required,

@@ -53,6 +53,12 @@ export function completionStream(args: CompletionStreamArgs): CompletionStream {
   let final: Promise<SettleResponse | null> | null = null;
   let deliveredChars = 0;
 
+  /** A metered payment's final receipt, as the stream's last event (before [DONE] or after an error). */
+  const stateFinal = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    const statement = final ? await Promise.race([final, new Promise<null>((resolve) => setTimeout(() => resolve(null), FINAL_STATEMENT_WAIT_MS))]) : null;
+    if (statement) controller.enqueue(sse({ ...chunk({}, null), choices: [], [PAYMENT_RESPONSE_EVENT_KEY]: statement }));
+  };
+
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(sse(chunk({ role: "assistant", content: "" }, null)));
@@ -71,12 +77,14 @@ export function completionStream(args: CompletionStreamArgs): CompletionStream {
         controller.enqueue(sse(chunk({}, finishReason(event.doneReason))));
         if (args.includeUsage) controller.enqueue(sse({ ...chunk({}, null), choices: [], usage: usageOf(event.metrics) }));
         settleUsage({ promptTokens: event.metrics.prompt_eval_count, completionTokens: event.metrics.eval_count });
-        const statement = final ? await Promise.race([final, new Promise<null>((resolve) => setTimeout(() => resolve(null), FINAL_STATEMENT_WAIT_MS))]) : null;
-        if (statement) controller.enqueue(sse({ ...chunk({}, null), choices: [], [PAYMENT_RESPONSE_EVENT_KEY]: statement }));
+        await stateFinal(controller);
         controller.enqueue(sse("[DONE]"));
       } else {
         controller.enqueue(sse({ error: { message: event.message, type: "api_error", code: event.code, param: null } }));
+        // A stream that failed is charged nothing; a metered payment's statement says so, so the
+        // client does not keep the provisional charge of the header receipt.
         settleUsage(null);
+        await stateFinal(controller);
       }
       controller.close();
     },
