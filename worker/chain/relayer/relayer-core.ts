@@ -294,9 +294,13 @@ export class RelayerCore {
     const dead: Hex[] = [];
     // Read before any receipt: a nonce below it was mined before the receipt was asked for, so an
     // entry with that nonce and no receipt lost its nonce to another transaction.
-    const minedCount = this.journal.isEmpty ? null : await this.client.transactionCount(this.signer.address, "latest").catch(() => null);
-    for (const entry of this.journal.all()) {
-      if (this.inFlight.has(entry.hash)) continue;
+    const entries = this.journal.all();
+    // The entries are a snapshot: one a send() was seeing through when it was taken may have been
+    // acknowledged or forgotten since (while this awaited the node), so it is left to the next sweep.
+    const busy = new Set(this.inFlight);
+    const minedCount = entries.length === 0 ? null : await this.client.transactionCount(this.signer.address, "latest").catch(() => null);
+    for (const entry of entries) {
+      if (busy.has(entry.hash) || this.inFlight.has(entry.hash)) continue;
       if (entry.state === "acknowledged" && now - entry.updatedAt < this.timing.acknowledgedGraceMs) continue;
       const receipt = await this.client.receipt(entry.hash).catch(() => undefined);
       if (receipt === undefined) continue; // the chain cannot be asked now
