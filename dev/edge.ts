@@ -48,7 +48,7 @@ async function startEdgeOnce(options: EdgeOptions): Promise<Edge> {
   const workDir = mkdtempSync(join(tmpdir(), "edge402-edge-"));
   const persistDir = options.persistDir ?? join(workDir, "state");
   const envFile = join(workDir, "edge.env");
-  writeFileSync(envFile, Object.entries(options.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"), { mode: 0o600 });
+  writeFileSync(envFile, Object.entries(options.env).map(([k, v]) => `${k}=${envFileValue(v)}`).join("\n"), { mode: 0o600 });
 
   const wrangler = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
   const proc = startProcess(
@@ -85,4 +85,13 @@ async function startEdgeOnce(options: EdgeOptions): Promise<Edge> {
       rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A value as wrangler's dotenv reads it back verbatim. Double quotes unescape only \n and \r, so a
+ * value with a quote or a backslash in it (JSON, such as SERVICES) goes in single quotes, which are literal.
+ */
+function envFileValue(value: string): string {
+  if (/["\\]/.test(value) && !/['\r\n]/.test(value)) return `'${value}'`;
+  return JSON.stringify(value);
 }

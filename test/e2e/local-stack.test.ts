@@ -10,6 +10,7 @@ import { freePort } from "../../dev/free-port.ts";
 import { startOllamaStandin, type OllamaStandin } from "../../dev/ollama-standin/index.ts";
 import { usdcBalanceOf } from "../../dev/chain/usdc.ts";
 import type { StackFile } from "../../scripts/lib/stack-file.ts";
+import { parseDecimalToBaseUnits } from "../../scripts/pay/usdc-amount.ts";
 
 // The README's first command: `npm start` brings up chain, edge and runner; Ctrl-C leaves nothing.
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -50,9 +51,16 @@ describe("npm start", () => {
     });
     expect(await cli.exited).toBe(0);
     const output = cli.output();
-    expect(output).toMatch(/0x[0-9a-f]{64}/);
     expect(output).toMatch(/"label"/);
-    expect(await usdcBalanceOf(stack.rpcUrl, stack.usdc as Hex, payer.address)).toBe(before - 10_000n);
+    // The stack offers a channel first, so the CLI's first call deposits into one (a transaction the
+    // relayer pays for) and is charged the catalog price from it; the deposit is what leaves the wallet.
+    expect(output).toMatch(/^scheme {4}batch-settlement/m);
+    const deposit = /^deposit {3}(\S+) USDC into the channel, tx 0x[0-9a-f]{64}$/m.exec(output);
+    expect(deposit).not.toBeNull();
+    expect(/^charged {3}(\S+) USDC for this call/m.exec(output)?.[1]).toBe("0.01");
+    const deposited = parseDecimalToBaseUnits(deposit![1]!);
+    expect(deposited.ok && deposited.value).toBeGreaterThan(10_000n);
+    expect(await usdcBalanceOf(stack.rpcUrl, stack.usdc as Hex, payer.address)).toBe(before - (deposited.ok ? deposited.value : 0n));
 
     expect(await start.stop({ signal: "SIGINT", graceMs: 20_000 })).toBe(0);
     expect(existsSync(join(stateDir, "stack.json"))).toBe(false);

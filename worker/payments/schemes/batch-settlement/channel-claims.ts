@@ -27,12 +27,22 @@ export interface ClaimReport {
   failures: string[];
 }
 
+/** What the claim job is up to, for operators: who owes, when it next looks, how its last round went. */
+export interface ClaimsStatus {
+  owing: ChannelNote[];
+  /** Epoch ms of the next alarm; null when nothing is owed. */
+  nextClaimAt: number | null;
+  lastRound: { endedAt: number; claims: number; failures: string[] } | null;
+}
+
 /** The official facilitator's batch size. */
 const MAX_CLAIMS_PER_TX = 100;
 /** A claim whose outcome was unknown is looked at again after this long (past the relayer's receipt wait). */
 const RUN_RECHECK_MS = 90_000;
 /** How far back the first withdrawal watch looks. */
 const FIRST_WATCH_LOOKBACK_BLOCKS = 5_000n;
+/** A claim round that failed is tried again after this long at most (sooner with a shorter CHANNEL_WATCH_SECONDS). */
+const CLAIM_RETRY_SECONDS = 5;
 /** The settle transaction's gas (the official facilitator's fixed value: estimating it is unreliable). */
 const SETTLE_GAS = "120000";
 
@@ -63,11 +73,17 @@ export class ChannelClaims extends DurableObject<Env> {
       );
       CREATE TABLE IF NOT EXISTS claim_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL, channels TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS watch (id INTEGER PRIMARY KEY CHECK (id = 1), last_block TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS known_channels (channel_id TEXT PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS last_round (id INTEGER PRIMARY KEY CHECK (id = 1), ended_at INTEGER NOT NULL, claims INTEGER NOT NULL, failures TEXT NOT NULL);
+      INSERT OR IGNORE INTO known_channels (channel_id) SELECT channel_id FROM claimable;
     `);
   }
 
   async note(note: ChannelNote): Promise<void> {
     const sql = this.ctx.storage.sql;
+    // Every channel ever noted, owing or not: the withdrawal watch must see a withdrawal started while
+    // a channel owed nothing, or a voucher accepted during it would wait for the claim by age.
+    sql.exec("INSERT OR IGNORE INTO known_channels (channel_id) VALUES (?)", note.channelId);
     if (BigInt(note.unclaimed) <= 0n) {
       sql.exec("DELETE FROM claimable WHERE channel_id = ?", note.channelId);
     } else {
@@ -91,6 +107,15 @@ export class ChannelClaims extends DurableObject<Env> {
       .map((r) => ({ channelId: r.channel_id, unclaimed: r.unclaimed, unclaimedSince: r.unclaimed_since, withdrawRequestedAt: Number(r.withdraw_requested_at) }));
   }
 
+  async status(): Promise<ClaimsStatus> {
+    const last = this.ctx.storage.sql.exec<{ ended_at: number; claims: number; failures: string }>("SELECT ended_at, claims, failures FROM last_round WHERE id = 1").toArray()[0];
+    return {
+      owing: this.list(),
+      nextClaimAt: await this.ctx.storage.getAlarm(),
+      lastRound: last ? { endedAt: last.ended_at, claims: last.claims, failures: JSON.parse(last.failures) as string[] } : null,
+    };
+  }
+
   /** Claims and settles everything unclaimed now (POST /admin/channels/claim), once the transactions are mined. */
   async claimNow(): Promise<ClaimReport> {
     return this.run(() => true);
@@ -103,14 +128,27 @@ export class ChannelClaims extends DurableObject<Env> {
     await this.reconcileRuns(clients);
     await this.watchWithdrawals(clients).catch((error: unknown) => console.error(`withdrawal watch failed (retried next round): ${describe(error)}`));
     const now = Date.now();
-    await this.run((row) => row.withdraw_requested_at > 0 || BigInt(row.unclaimed) >= settings.claimThreshold || (row.unclaimed_since !== null && now - row.unclaimed_since >= settings.claimMaxAgeSeconds * 1000));
-    await this.scheduleNext();
+    const report = await this.run((row) => row.withdraw_requested_at > 0 || BigInt(row.unclaimed) >= settings.claimThreshold || (row.unclaimed_since !== null && now - row.unclaimed_since >= settings.claimMaxAgeSeconds * 1000));
+    // A round that failed is retried after a pause, not at once: due channels stay due, so an alarm
+    // set for "now" would retry in a loop against the RPC (or relayer) that just failed it.
+    await this.scheduleNext(report.failures.length > 0 ? Date.now() + Math.min(settings.watchSeconds, CLAIM_RETRY_SECONDS) * 1000 : 0);
   }
 
   /** One claim round at a time (the alarm and an operator's claim may meet): a round starts when the last ended. */
   private run(due: (row: ClaimableRow) => boolean): Promise<ClaimReport> {
     const previous = this.running ?? Promise.resolve(null);
-    const work = previous.catch(() => null).then(() => this.claimDue(due));
+    const work = previous
+      .catch(() => null)
+      .then(() => this.claimDue(due))
+      .then((report) => {
+        this.ctx.storage.sql.exec(
+          "INSERT OR REPLACE INTO last_round (id, ended_at, claims, failures) VALUES (1, ?, ?, ?)",
+          Date.now(),
+          report.claims.length,
+          JSON.stringify(report.failures),
+        );
+        return report;
+      });
     const settled = work.finally(() => {
       if (this.running === settled) this.running = null;
     });
@@ -195,7 +233,10 @@ export class ChannelClaims extends DurableObject<Env> {
     }
   }
 
-  /** A payer's `initiateWithdraw` on a channel we know: its escrow state is read again, and it is claimed this round. */
+  /**
+   * A payer's `initiateWithdraw` on a channel we know: its escrow state is read again, and it is claimed
+   * this round; one that owes nothing yet keeps the withdrawal in its record, so its next voucher is due at once.
+   */
   private async watchWithdrawals(clients: Clients): Promise<void> {
     const sql = this.ctx.storage.sql;
     const latest = await clients.chain.blockNumber();
@@ -203,10 +244,10 @@ export class ChannelClaims extends DurableObject<Env> {
     const from = stored ? BigInt(stored.last_block) + 1n : latest > FIRST_WATCH_LOOKBACK_BLOCKS ? latest - FIRST_WATCH_LOOKBACK_BLOCKS : 0n;
     if (from > latest) return;
     const logs = await clients.chain.logs({ address: ESCROW_ADDRESS, topic0: WITHDRAW_INITIATED_TOPIC, fromBlock: from, toBlock: latest });
-    const known = new Set(this.rows().map((r) => r.channel_id));
+    const known = (id: string) => sql.exec("SELECT 1 FROM known_channels WHERE channel_id = ?", id).toArray().length > 0;
     for (const log of logs) {
       const channelId = log.topics[1]?.toLowerCase();
-      if (!channelId || !known.has(channelId)) continue;
+      if (!channelId || !known(channelId)) continue;
       const onchain = await readChannel(clients.chain, channelId as Hex);
       await this.channel(channelId).sync(onchain);
       sql.exec("UPDATE claimable SET withdraw_requested_at = ? WHERE channel_id = ?", onchain.withdrawRequestedAt || Math.floor(Date.now() / 1000), channelId);
@@ -215,7 +256,7 @@ export class ChannelClaims extends DurableObject<Env> {
   }
 
   /** The next time something may be due: a claim by age, or the next withdrawal watch while anything is owed. */
-  private async scheduleNext(): Promise<void> {
+  private async scheduleNext(notBefore = 0): Promise<void> {
     const clients = this.clients();
     if (!clients.ok) return;
     const { settings } = clients;
@@ -227,6 +268,7 @@ export class ChannelClaims extends DurableObject<Env> {
       if (row.withdraw_requested_at > 0 || BigInt(row.unclaimed) >= settings.claimThreshold) at = now;
       else if (row.unclaimed_since !== null) at = Math.min(at, row.unclaimed_since + settings.claimMaxAgeSeconds * 1000);
     }
+    at = Math.max(at, notBefore);
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, now));
   }
