@@ -21,7 +21,16 @@ export const LOAD_LIMITS = {
 /** What the calls buy: a catalog service by id, OpenAI-style chat, or embeddings. */
 export const LOAD_SERVICES = [...SEED_SERVICES.map((s) => s.id), "chat", "embeddings"] as const;
 
+/**
+ * How the calls pay. `exact` stays the default (one EIP-3009 transfer per call: the chain is in every
+ * call, the harder case for the edge, and what existing runs and CI compare against); `batch-settlement`
+ * pays by channel with the official client, one payer and channel per concurrency slot.
+ */
+export const LOAD_SCHEMES = ["exact", "batch-settlement"] as const;
+export type LoadScheme = (typeof LOAD_SCHEMES)[number];
+
 export interface LoadConfig {
+  scheme: LoadScheme;
   /** Paid calls to send. */
   n: number;
   /** Calls in flight at once (at most n). */
@@ -56,6 +65,7 @@ const int = (min: number, max: number) =>
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 const EnvSchema = z.object({
+  LOAD_SCHEME: z.enum(LOAD_SCHEMES, { error: `must be one of ${LOAD_SCHEMES.join(", ")}` }).default("exact"),
   LOAD_N: int(1, LOAD_LIMITS.maxN).default(200),
   LOAD_C: int(1, LOAD_LIMITS.maxC).default(16),
   LOAD_RUNNERS: int(1, LOAD_LIMITS.maxRunners).default(3),
@@ -87,6 +97,7 @@ export function loadConfigFromEnv(env: Record<string, string | undefined>): Load
   return {
     ok: true,
     config: {
+      scheme: e.LOAD_SCHEME,
       n: e.LOAD_N,
       c,
       runners: e.LOAD_RUNNERS,

@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/core/http";
+import type { SettleResponse } from "@x402/core/types";
 import type { Address, Hex } from "viem";
 import { assertLoopbackUrl } from "./loopback.ts";
 import type { SignedPayment } from "./payments.ts";
@@ -10,9 +11,10 @@ export interface CallResult {
   /** "ok" for a 200 with a successful receipt; else the edge's reason (x402 reason or error code). */
   reason: string;
   latencyMs: number;
-  /** From the 200's PAYMENT-RESPONSE receipt. */
+  /** From the 200's PAYMENT-RESPONSE receipt (by channel: a deposit's, none for a voucher). */
   txHash: Hex | null;
   payer: Address;
+  /** The EIP-3009 nonce (exact); by channel, the channel id. */
   nonce: Hex;
   /** A 503's Retry-After, if it sent one. */
   retryAfter: string | null;
@@ -64,45 +66,72 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
 }
 
 async function call(options: DriveOptions, payment: SignedPayment): Promise<CallResult> {
+  return (await paidCall(options, payment.header, { payer: payment.payer, nonce: payment.nonce }, "transaction")).result;
+}
+
+/** Where one paid call goes: the run's target and its abort signal. */
+export interface PaidRequest {
+  url: string;
+  body: string;
+  signal: AbortSignal;
+}
+
+/** A paid call as the agent saw it, with what a paying client reads next (its receipt and headers). */
+export interface PaidCallOutcome {
+  result: CallResult;
+  /** The decoded PAYMENT-RESPONSE, if any (a failed one too). */
+  receipt: SettleResponse | null;
+  /** The response's headers (null when no response came): the official client reads its receipt or corrective 402 from them. */
+  headers: Headers | null;
+}
+
+/**
+ * One paid call with a payment header, read to the end. `receiptKind` says what makes a 200 "ok":
+ * `transaction` (exact) wants a successful receipt naming a transaction; `channel` (batch-settlement)
+ * a successful receipt, whose `transaction` is "" for a voucher and the deposit's hash for a deposit.
+ */
+export async function paidCall(request: PaidRequest, header: string, who: { payer: Address; nonce: Hex }, receiptKind: "transaction" | "channel"): Promise<PaidCallOutcome> {
   const started = performance.now();
-  const base = { payer: payment.payer, nonce: payment.nonce };
   // One controller per call, tied to the run's signal and untied when the call ends: handing the run's
   // own signal to every fetch leaves a listener on it per call (thousands over a long run).
   const controller = new AbortController();
   const abort = () => controller.abort();
-  options.signal.addEventListener("abort", abort, { once: true });
+  request.signal.addEventListener("abort", abort, { once: true });
   try {
-    const response = await fetch(options.url, {
+    const response = await fetch(request.url, {
       method: "POST",
-      headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": payment.header },
-      body: options.body,
+      headers: { "content-type": "application/json", "PAYMENT-SIGNATURE": header },
+      body: request.body,
       signal: controller.signal,
     });
     const text = await response.text();
     const latencyMs = performance.now() - started;
     const retryAfter = response.headers.get("Retry-After");
     const stages = parseServerTiming(response.headers.get("Server-Timing"));
+    const receipt = decodeReceipt(response.headers);
     if (response.status === 200) {
-      const receipt = readReceipt(response.headers);
-      const reason = receipt === null ? "no_receipt" : !isJson(text) ? "body_not_json" : "ok";
-      return { ...base, status: 200, reason, latencyMs, txHash: receipt, retryAfter, stages, body: reason === "ok" ? "" : text.slice(0, 200) };
+      const txHash = receipt?.success && TX_HASH.test(receipt.transaction) ? (receipt.transaction as Hex) : null;
+      const receiptOk = receiptKind === "transaction" ? txHash !== null : receipt?.success === true;
+      const reason = !receiptOk ? "no_receipt" : !isJson(text) ? "body_not_json" : "ok";
+      return { result: { ...who, status: 200, reason, latencyMs, txHash, retryAfter, stages, body: reason === "ok" ? "" : text.slice(0, 200) }, receipt, headers: response.headers };
     }
-    return { ...base, status: response.status, reason: reasonOf(response, text), latencyMs, txHash: null, retryAfter, stages, body: text.slice(0, 200) };
+    return { result: { ...who, status: response.status, reason: reasonOf(response, text), latencyMs, txHash: null, retryAfter, stages, body: text.slice(0, 200) }, receipt, headers: response.headers };
   } catch (error) {
     const latencyMs = performance.now() - started;
-    const reason = options.signal.aborted ? "aborted" : networkReason(error);
-    return { ...base, status: 0, reason, latencyMs, txHash: null, retryAfter: null, stages: {}, body: error instanceof Error ? error.message.slice(0, 200) : "" };
+    const reason = request.signal.aborted ? "aborted" : networkReason(error);
+    return { result: { ...who, status: 0, reason, latencyMs, txHash: null, retryAfter: null, stages: {}, body: error instanceof Error ? error.message.slice(0, 200) : "" }, receipt: null, headers: null };
   } finally {
-    options.signal.removeEventListener("abort", abort);
+    request.signal.removeEventListener("abort", abort);
   }
 }
 
-function readReceipt(headers: Headers): Hex | null {
+const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
+
+function decodeReceipt(headers: Headers): SettleResponse | null {
   const header = headers.get("PAYMENT-RESPONSE");
   if (!header) return null;
   try {
-    const receipt = decodePaymentResponseHeader(header);
-    return receipt.success && /^0x[0-9a-fA-F]{64}$/.test(receipt.transaction) ? (receipt.transaction as Hex) : null;
+    return decodePaymentResponseHeader(header);
   } catch {
     return null;
   }

@@ -1,8 +1,14 @@
 /** The fields of a GET /admin/payments row a load run checks (worker/payments/payment-ledger.ts LedgerRow). */
 export interface LedgerRow {
+  scheme: string;
   payer: string;
+  /** = charged. */
   amount: string;
-  txHash: string;
+  charged: string;
+  /** exact: the transfer's hash; batch-settlement: `channelId@cumulative`. */
+  settlementRef: string;
+  /** The transaction that moved the money for this call (exact: always; a channel: its deposit only). */
+  txHash: string | null;
   runnerId: string | null;
 }
 

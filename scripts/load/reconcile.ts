@@ -42,7 +42,7 @@ export function reconcile(input: ReconcileInput): Check[] {
   const { results, price, ledger, transfers, before, after } = input;
   const ok = results.filter((r) => r.status === 200);
   const receiptHashes = ok.map((r) => r.txHash?.toLowerCase() ?? "(no receipt)");
-  const ledgerHashes = ledger.rows.map((r) => r.txHash.toLowerCase());
+  const ledgerHashes = ledger.rows.map((r) => r.txHash?.toLowerCase() ?? "(no tx hash)");
   const chainHashes = transfers.map((t) => t.txHash.toLowerCase());
 
   const paidAmount = price * BigInt(ok.length);

@@ -12,9 +12,8 @@ export interface LoadReport {
   /** "the Ollama-API stand-in" or the real Ollama's URL. */
   models: string;
   payers: number;
-  signing: { count: number; ms: number };
-  /** How long the pre-signed authorizations are valid (the load edge's MAX_TIMEOUT_SECONDS). */
-  authorizationSeconds: number;
+  /** How the calls were paid: the scheme, and what signing cost (the scheme's own lines). */
+  payment: readonly string[];
   /** Unpaid quotes sent at concurrency C before the clock started, and how many did not get a 402. */
   warmUp: { count: number; failed: number };
   results: readonly CallResult[];
@@ -39,10 +38,10 @@ export function formatReport(r: LoadReport): string {
   const seconds = r.wallMs / 1000;
   const lines: string[] = [];
 
-  lines.push(`edge402 load — ${r.method} ${r.path}, ${r.price} base units per call, models from ${r.models}`);
+  lines.push(`edge402 load — ${r.method} ${r.path}, ${r.price} base units per call by ${config.scheme}, models from ${r.models}`);
   lines.push(`N ${config.n}  C ${config.c}  runners ${config.runners} (${config.slotsPerRunner} slots + ${config.queuePerRunner} queue each)  payers ${r.payers}  blocks ${config.blockMs > 0 ? `every ${config.blockMs} ms` : "per transaction (automine)"}`);
   lines.push(`warm-up: ${r.warmUp.count} unpaid quotes at concurrency ${config.c} before the clock started (${r.warmUp.failed} not answered 402)`);
-  lines.push(`pre-signed ${r.signing.count} payments in ${fmt(r.signing.ms / 1000, 1)} s before the clock started (${fmt(r.signing.ms / Math.max(1, r.signing.count), 2)} ms each; not in the figures below; valid ${r.authorizationSeconds} s, the edge's MAX_TIMEOUT_SECONDS here)`);
+  lines.push(...r.payment);
   lines.push("");
   lines.push(
     table(

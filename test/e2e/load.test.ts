@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { startProcess } from "../../dev/child-process.ts";
 
 // `npm run load` as CI runs it: a small N through the whole local stack (anvil + USDC, wrangler dev,
-// three node-runners, the stand-in), then the exact books — 200s = ledger rows = Transfer events.
+// node-runners, the stand-in), then the exact books — by exact: 200s = ledger rows = Transfer events;
+// by channel: receipts = ledger = claimed on chain + unclaimed, deposits = payers' loss = escrow balances.
 const ROOT = resolve(import.meta.dirname, "../..");
 
 function load(env: Record<string, string>) {
@@ -33,6 +34,28 @@ describe("npm run load", () => {
     expect(output).toMatch(/^PASS$/m);
   }, 120_000);
 
+  it("LOAD_SCHEME=batch-settlement: 40 calls at concurrency 4 on 4 channels (official client), claimed, reconciled to the base unit", async () => {
+    const run = load({ LOAD_SCHEME: "batch-settlement", LOAD_N: "40", LOAD_C: "4", LOAD_RUNNERS: "2", LOAD_MAX_SECONDS: "110" });
+    const code = await run.exited;
+    const output = run.output();
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/^edge402 load — POST \/v1\/sentiment, (\d+) base units per call by batch-settlement,/m);
+    const price = BigInt(/(\d+) base units per call by batch-settlement/.exec(output)![1]!);
+    const total = (40n * price).toString();
+    expect(output).toMatch(/^N 40 {2}C 4 {2}runners 2 /m);
+    expect(output).toMatch(/^scheme batch-settlement: 4 channels /m);
+    expect(output).toMatch(/^200 ok +40$/m);
+    // Each figure comes from its own source: receipts, ledger, the escrow's views, the channel objects, the token.
+    expect(output).toMatch(/^count: 200s = ledger rows \(batch-settlement\) +ok +40 = 40$/m);
+    expect(output).toMatch(new RegExp(`^charged: receipts = ledger = claimed on chain \\+ unclaimed +ok +${total} = ${total} = ${total} \\+ 0$`, "m"));
+    expect(output).toMatch(/^per channel: receipts = cumulative = escrow claimed \+ owing +ok +4 channels$/m);
+    expect(output).toMatch(/^settlement refs one-to-one: receipts ↔ ledger +ok +40 matched$/m);
+    expect(output).toMatch(new RegExp(`^deposits: receipts = payers' −Δ = escrow balances +ok +${total} = ${total} = ${total} \\(4 deposits, 4 channels\\)$`, "m"));
+    expect(output).toMatch(new RegExp(`^settled to payTo: escrow totalSettled Δ = payTo Δ +ok +${total} = ${total}$`, "m"));
+    expect(output).toMatch(/^claim: POST \/admin\/channels\/claim +ok +HTTP 200, [1-9]\d* claim tx, settle sent$/m);
+    expect(output).toMatch(/^PASS$/m);
+  }, 120_000);
+
   it("aborts with exit 3 once LOAD_MAX_SECONDS has passed, and leaves none of its processes behind", async () => {
     const run = load({ LOAD_N: "100000", LOAD_C: "64", LOAD_MAX_SECONDS: "10" });
     const started = Date.now();
@@ -46,8 +69,9 @@ describe("npm run load", () => {
   }, 60_000);
 
   it("refuses settings beyond its bounds before starting anything", async () => {
-    const run = load({ LOAD_N: "1000000", LOAD_C: "5000", LOAD_OLLAMA_HOST: "http://10.0.0.5:11434" });
+    const run = load({ LOAD_N: "1000000", LOAD_C: "5000", LOAD_OLLAMA_HOST: "http://10.0.0.5:11434", LOAD_SCHEME: "upto" });
     expect(await run.exited).toBe(2);
+    expect(run.output()).toContain("LOAD_SCHEME: must be one of exact, batch-settlement");
     expect(run.output()).toContain("LOAD_N: must be at most 100000");
     expect(run.output()).toContain("LOAD_C: must be at most 128");
     expect(run.output()).toContain("LOAD_OLLAMA_HOST: must be a loopback URL");

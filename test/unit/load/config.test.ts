@@ -7,7 +7,7 @@ describe("npm run load settings", () => {
     const result = loadConfigFromEnv({ LOAD_C: "64" });
     expect(result).toEqual({
       ok: true,
-      config: { n: 200, c: 64, runners: 3, maxSeconds: 600, service: "sentiment", slotsPerRunner: 22, queuePerRunner: 64, ollamaHost: null, blockMs: 250 },
+      config: { scheme: "exact", n: 200, c: 64, runners: 3, maxSeconds: 600, service: "sentiment", slotsPerRunner: 22, queuePerRunner: 64, ollamaHost: null, blockMs: 250 },
     });
   });
 
@@ -22,10 +22,11 @@ describe("npm run load settings", () => {
       LOAD_RUNNER_QUEUE: "0",
       LOAD_OLLAMA_HOST: "http://127.0.0.1:11434",
       LOAD_BLOCK_MS: "0",
+      LOAD_SCHEME: "batch-settlement",
     });
     expect(result).toEqual({
       ok: true,
-      config: { n: 10000, c: 8, runners: 2, maxSeconds: 900, service: "chat", slotsPerRunner: 1, queuePerRunner: 0, ollamaHost: "http://127.0.0.1:11434", blockMs: 0 },
+      config: { scheme: "batch-settlement", n: 10000, c: 8, runners: 2, maxSeconds: 900, service: "chat", slotsPerRunner: 1, queuePerRunner: 0, ollamaHost: "http://127.0.0.1:11434", blockMs: 0 },
     });
   });
 
@@ -51,6 +52,11 @@ describe("npm run load settings", () => {
       "LOAD_SERVICE",
       "LOAD_RUNNER_SLOTS",
     ]);
+  });
+
+  it.each(["upto", "Exact", "batch"])("refuses LOAD_SCHEME=%j: the run pays by exact or batch-settlement only", (value) => {
+    const result = loadConfigFromEnv({ LOAD_SCHEME: value });
+    expect(result).toEqual({ ok: false, problems: ["LOAD_SCHEME: must be one of exact, batch-settlement"] });
   });
 
   it.each(["1e4", "-1", "ten", "3.5", ""])("refuses LOAD_N=%j unless it is a whole number (empty means the default)", (value) => {

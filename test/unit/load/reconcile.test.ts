@@ -19,7 +19,7 @@ const shed = (i: number): CallResult => ({ status: 503, reason: "runner_busy", l
 function consistent(count: number): ReconcileInput {
   const results = Array.from({ length: count }, (_, i) => ok(i));
   const ledger: LedgerRead = {
-    rows: results.map((r) => ({ payer: r.payer.toLowerCase(), amount: String(PRICE), txHash: r.txHash!, runnerId: "rn_a" })),
+    rows: results.map((r) => ({ scheme: "exact", payer: r.payer.toLowerCase(), amount: String(PRICE), charged: String(PRICE), settlementRef: r.txHash!, txHash: r.txHash!, runnerId: "rn_a" })),
     totals: { count, amount: PRICE * BigInt(count) },
   };
   const transfers: ChainTransfer[] = results.map((r) => ({ txHash: r.txHash!, from: r.payer, value: PRICE }));
