@@ -16,6 +16,10 @@ import { wellKnownX402 } from "./discovery/well-known.ts";
 import { paidEndpoints } from "./discovery/endpoints.ts";
 import { refundRoute } from "./services/refund-route.ts";
 import { adminChannelsRoute, adminClaimChannelsRoute } from "./operator/admin-channels.ts";
+import { adminStatsRoute } from "./operator/admin-stats.ts";
+import { healthRoute } from "./operator/health.ts";
+import { metricsAuth } from "./operator/metrics/metrics-auth.ts";
+import { metricsRoute } from "./operator/metrics/metrics-route.ts";
 import { paymentSchemesFor, schemeProblems } from "./payments/schemes/registry.ts";
 
 const schemesOf = (c: Context<AppEnv>) => paymentSchemesFor(c.var.config, c.env);
@@ -80,9 +84,14 @@ export function createApp() {
   // MCP agents: the catalog services as paid tools (x402 in `_meta`), same payment core.
   app.on(["GET", "POST", "DELETE"], "/mcp", mcpRoute);
 
+  // Operators: uptime (public: codes only) and Prometheus (its own token).
+  app.get("/health", healthRoute);
+  app.get("/metrics", metricsAuth(), metricsRoute);
+
   app.use("/admin/*", adminAuth());
   app.get("/admin/payments", adminPaymentsRoute);
   app.get("/admin/facilitator", adminFacilitatorRoute);
+  app.get("/admin/stats", adminStatsRoute);
   app.post("/admin/channels/claim", adminClaimChannelsRoute);
   app.get("/admin/channels", adminChannelsRoute);
   app.get("/admin/runners", async (c) => c.json({ runners: await poolOf(c.env).status() }, 200, { "Cache-Control": "no-store" }));

@@ -3,5 +3,6 @@ declare namespace Cloudflare {
   interface Env {
     RELAYER_KEY?: string;
     ADMIN_TOKEN?: string;
+    METRICS_TOKEN?: string;
   }
 }

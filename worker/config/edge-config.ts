@@ -58,6 +58,8 @@ const RawEnvSchema = z.object({
     .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key")
     .optional(),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Bearer token for GET /metrics (Prometheus scrapes); a secret of its own, so a scraper cannot read the ledger. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   MAX_TIMEOUT_SECONDS: PositiveInt(30, 3600).default(300),
   /** A payment must stay valid at least this long after it arrives, so settlement can still happen. */
   VALID_BEFORE_BUFFER_SECONDS: PositiveInt(6, 600).default(30),
@@ -103,6 +105,7 @@ export interface EdgeConfig {
   /** For ERC-1271 (contract wallet) signature checks; absent → only EOA signatures are accepted. */
   rpcUrl: string | null;
   adminToken: string | null;
+  metricsToken: string | null;
   jobTimeoutMs: number;
   benchRoutes: boolean;
   /** PAYMENT_SCHEMES in order; null: the registry's default order. */
@@ -174,6 +177,7 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
       facilitator,
       rpcUrl: e.RPC_URL ?? null,
       adminToken: e.ADMIN_TOKEN ?? null,
+      metricsToken: e.METRICS_TOKEN ?? null,
       jobTimeoutMs: e.JOB_TIMEOUT_MS,
       benchRoutes: e.BENCH_ROUTES === "on",
       paymentSchemes: e.PAYMENT_SCHEMES ? csv(e.PAYMENT_SCHEMES) : null,

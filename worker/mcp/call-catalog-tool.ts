@@ -6,6 +6,7 @@ import type { ServiceOffer } from "../config/services-config.ts";
 import { runPaidCall } from "../payments/core/paid-call.ts";
 import { prepareCatalogInput } from "../services/catalog/catalog-input.ts";
 import { runStructured } from "../services/catalog/run-structured.ts";
+import { modelMsOf } from "../jobs/model-time.ts";
 import { jobOptions, paymentBindings } from "../services/paid-route.ts";
 import { toolResource } from "./tool-catalog.ts";
 import { deliveredResult, jobFailedResult, paymentRequiredResult, toolErrorResult } from "./tool-results.ts";
@@ -38,12 +39,13 @@ export async function callCatalogTool(c: Context<AppEnv>, offer: ServiceOffer, c
     resource: toolResource(offer),
     run: async (options) => {
       const job = await runStructured(poolOf(c.env), offer, input, image, jobOptions(c, options, [cancelled]));
-      if (!job.ok) return { ok: false, failure: jobFailedResult(job.failure) };
+      if (!job.ok) return { ok: false, code: job.failure.code, failure: jobFailedResult(job.failure) };
       return {
         ok: true,
         model: offer.model,
         runnerId: job.runnerId,
         usage: { promptTokens: job.metrics.prompt_eval_count, completionTokens: job.metrics.eval_count },
+        modelMs: modelMsOf(job.metrics),
         abandon: () => {},
         deliver: ({ receipt }) => deliveredResult(job.output, receipt),
       };

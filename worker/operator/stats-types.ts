@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CALL_OUTCOMES, TIMED_STAGES } from "../payments/core/call-stats.ts";
 
 /**
  * The shape of GET /admin/stats (bearer ADMIN_TOKEN): what the operator dashboard reads. Defined here
@@ -8,7 +9,7 @@ import { z } from "zod";
  */
 
 /** How a paid call ended, as the payment core reports it (`PaidCallResult.kind`). */
-export const CallOutcome = z.enum(["delivered", "payment_required", "settlement_failed", "job_failed", "internal_error"]);
+export const CallOutcome = z.enum(CALL_OUTCOMES);
 export type CallOutcome = z.infer<typeof CallOutcome>;
 
 /**
@@ -17,7 +18,7 @@ export type CallOutcome = z.infer<typeof CallOutcome>;
  * `job` = dispatch until the result (a stream: until its first chunk), `settlement` = after the job
  * until the result could be delivered (the scheme's preflight wait, settle, ledger write), `total`.
  */
-export const TimedStage = z.enum(["queue", "model", "job", "settlement", "total"]);
+export const TimedStage = z.enum(TIMED_STAGES);
 export type TimedStage = z.infer<typeof TimedStage>;
 
 /** The scheme label: a registered scheme's name, `none` (no payment sent) or `unknown` (a payment naming no scheme offered here). */
@@ -101,3 +102,6 @@ export const AdminStats = z.object({
   }),
 });
 export type AdminStats = z.infer<typeof AdminStats>;
+
+/** Stages in the order a call goes through them (the order latency series are listed in). */
+export const TIMED_STAGE_ORDER: readonly TimedStage[] = TIMED_STAGES;

@@ -5,15 +5,17 @@ import type { PaidCall } from "../payments/core/paid-call.ts";
 import { handlePaidCall, handleUnpaidCall, type HttpPaidCall } from "../payments/http/http-paid-call.ts";
 import { ledgerOf } from "../payments/ledger/ledger-binding.ts";
 import { paymentSchemesFor } from "../payments/schemes/registry.ts";
+import { callStatsFor } from "../payments/stats/stats-binding.ts";
 
 /** What the payment core needs from the request's environment, whatever the transport or service. */
-export type PaymentBindings = Pick<PaidCall<unknown>, "schemes" | "book" | "jobTimeoutMs" | "waitUntil">;
+export type PaymentBindings = Pick<PaidCall<unknown>, "schemes" | "book" | "stats" | "jobTimeoutMs" | "waitUntil">;
 
 export function paymentBindings(c: Context<AppEnv>): PaymentBindings {
   const config = c.var.config;
   return {
     schemes: paymentSchemesFor(config, c.env),
     book: ledgerOf(c.env),
+    stats: callStatsFor(c.env),
     jobTimeoutMs: config.jobTimeoutMs,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
   };

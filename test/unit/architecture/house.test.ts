@@ -16,7 +16,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ["worker/config/"],
   ["worker/app-context.ts"],
   ["worker/payments/core/"],
-  ["worker/payments/ledger/", "worker/payments/facilitator/"],
+  ["worker/payments/ledger/", "worker/payments/facilitator/", "worker/payments/stats/"],
   ["worker/payments/schemes/"],
   ["worker/payments/http/"],
   ["worker/offers/"],

@@ -121,6 +121,12 @@ export class RelayerCore {
     return this.signer.address;
   }
 
+  /** The relayer account's gas balance and the fee a transaction would pay per gas now (cached like sends), in wei. */
+  async gasState(): Promise<{ balance: bigint; maxFeePerGas: bigint }> {
+    const [balance, fees] = await Promise.all([this.client.balance(this.signer.address), this.feesPerGas()]);
+    return { balance, maxFeePerGas: fees.maxFeePerGas };
+  }
+
   /** Whether the call would succeed if the relayer sent it now (gas estimation from the relayer's account). */
   async simulate(call: { to: Address; data: Hex }): Promise<Simulation> {
     try {

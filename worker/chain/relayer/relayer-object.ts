@@ -15,6 +15,16 @@ export interface RelayerSettings {
   chainId: number;
 }
 
+export interface RelayerStatus {
+  address: Address | null;
+  balanceWei: string | null;
+  maxFeePerGasWei: string | null;
+  /** Journaled transactions whose outcome is not known yet. */
+  pending: number;
+  journaled: number;
+  error: string | null;
+}
+
 export type RelayerSettingsResult = { ok: true; settings: RelayerSettings } | { ok: false; message: string };
 
 /** Journaled transactions are looked at again this long after they were sent (past any receipt wait). */
@@ -51,6 +61,24 @@ export abstract class RelayerObject extends DurableObject<Env> implements Relaye
   address(): Address | null {
     const core = this.relayer();
     return core.ok ? core.relayer.address : null;
+  }
+
+  /**
+   * For the operator (/health, /metrics): the account, its balance and the fee per gas now (wei,
+   * decimal strings; null when the node could not be asked — `error` says why), and how many
+   * journaled transactions still wait for an outcome.
+   */
+  async status(): Promise<RelayerStatus> {
+    const core = this.relayer();
+    const entries = this.journal.all();
+    const pending = entries.filter((e) => e.state === "sent").length;
+    if (!core.ok) return { address: null, balanceWei: null, maxFeePerGasWei: null, pending, journaled: entries.length, error: core.message };
+    try {
+      const gas = await core.relayer.gasState();
+      return { address: core.relayer.address, balanceWei: gas.balance.toString(), maxFeePerGasWei: gas.maxFeePerGas.toString(), pending, journaled: entries.length, error: null };
+    } catch (error) {
+      return { address: core.relayer.address, balanceWei: null, maxFeePerGasWei: null, pending, journaled: entries.length, error: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /** Simulates `call` from the relayer's account (what send would do) and runs `reads`, in parallel. */

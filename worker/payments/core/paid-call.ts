@@ -6,6 +6,8 @@ import { StageTimes, type Stage } from "./stage-times.ts";
 import type { SubmittedPayment } from "./submitted-payment.ts";
 import { chooseEntry } from "./choose-offer.ts";
 import { buildPaymentTerms, type PaidResource, type PaymentTerms, type TermsEntry } from "./terms.ts";
+import { NO_SCHEME, reasonLabel, stageDurations, UNKNOWN_SCHEME, type CallObservation, type CallStats } from "./call-stats.ts";
+import { schemeOf } from "./wire.ts";
 
 export type { JobUsage } from "./payment-book.ts";
 
@@ -32,7 +34,8 @@ export interface Settlement {
  * is delivered only once settlement succeeded.
  */
 export type JobOutcome<T> =
-  | { ok: false; failure: T }
+  /** `code`: the failure's code (a job error code), for the operator's counts. */
+  | { ok: false; failure: T; code?: string }
   | {
       ok: true;
       deliver(settlement: Settlement): T;
@@ -43,6 +46,8 @@ export type JobOutcome<T> =
       /** Token counts: known now for whole results; for a stream, `streamUsage` resolves when it ends. */
       usage: JobUsage | null;
       streamUsage?: Promise<JobUsage | null>;
+      /** The model's own run time (Ollama's total_duration), when the runner reported it before delivery. */
+      modelMs?: number | null;
     };
 
 /** One paid call, as the payment core sees it: no HTTP, no MCP, no scheme — a payment, a price, a job. */
@@ -51,6 +56,8 @@ export interface PaidCall<T> {
   /** The schemes this edge offers, in the order its 402s list them. */
   schemes: readonly PaymentScheme[];
   book: PaymentBook;
+  /** Where the call's outcome and timings are counted (absent: not counted, e.g. in unit tests). */
+  stats?: CallStats;
   jobTimeoutMs: number;
   waitUntil(promise: Promise<unknown>): void;
   /** Ledger label, e.g. "chat.completions". */
@@ -86,6 +93,46 @@ export type PaidCallResult<T> =
  * holds the payment; nothing is charged for a result that is not delivered.
  */
 export async function runPaidCall<T>(call: PaidCall<T>): Promise<PaidCallResult<T>> {
+  const probe: CallProbe = { scheme: schemeLabel(call), reason: null, stages: {} };
+  const result = await runPaidCallFor(call, probe);
+  if (call.stats) {
+    const observation: CallObservation = { at: Date.now(), service: call.service, scheme: probe.scheme, outcome: result.kind, reason: reasonOf(result, probe), stages: probe.stages };
+    call.waitUntil(call.stats.observe(observation).catch((error: unknown) => console.error(`call stats not recorded: ${describe(error)}`)));
+  }
+  return result;
+}
+
+/** What the operator's counts need from inside a call: its scheme once known, a job failure's code, the stage times. */
+interface CallProbe {
+  scheme: string;
+  reason: string | null;
+  stages: CallObservation["stages"];
+}
+
+/** The payment's scheme as a label: one offered here, or none/unknown (never the client's own text). */
+function schemeLabel(call: PaidCall<unknown>): string {
+  const submitted = call.payment;
+  if (submitted.kind === "none") return NO_SCHEME;
+  if (submitted.kind === "invalid") return UNKNOWN_SCHEME;
+  const named = schemeOf(submitted.payload).scheme;
+  return call.schemes.some((s) => s.scheme === named) ? named : UNKNOWN_SCHEME;
+}
+
+function reasonOf(result: PaidCallResult<unknown>, probe: CallProbe): string | null {
+  switch (result.kind) {
+    case "payment_required":
+    case "settlement_failed":
+      return reasonLabel(result.refusal.reason);
+    case "job_failed":
+      return reasonLabel(probe.reason) ?? "job_failed";
+    case "internal_error":
+      return "internal_error";
+    case "delivered":
+      return null;
+  }
+}
+
+async function runPaidCallFor<T>(call: PaidCall<T>, probe: CallProbe): Promise<PaidCallResult<T>> {
   const { payment: submitted } = call;
   const terms = buildPaymentTerms(call.schemes, call.price, call.resource);
   const refuse = (refusal: PaymentRefusal): PaidCallResult<T> => ({ kind: "payment_required", terms, refusal });
@@ -111,7 +158,7 @@ export async function runPaidCall<T>(call: PaidCall<T>): Promise<PaidCallResult<
 
   // From here on the work must finish even if the client goes away mid-way, so that the payment is
   // released or the settlement recorded: run it under waitUntil and await the same promise.
-  const work = settleAndDeliver(call, { terms, entry: chosen.entry, payment, timeoutMs, timing });
+  const work = settleAndDeliver(call, { terms, entry: chosen.entry, payment, timeoutMs, timing, probe });
   call.waitUntil(work.catch(() => {}));
   return work;
 }
@@ -122,6 +169,7 @@ interface VerifiedCall {
   payment: VerifiedPayment;
   timeoutMs: number;
   timing: StageTimes;
+  probe: CallProbe;
 }
 
 async function settleAndDeliver<T>(call: PaidCall<T>, state: VerifiedCall): Promise<PaidCallResult<T>> {
@@ -153,6 +201,7 @@ async function settleAndDeliver<T>(call: PaidCall<T>, state: VerifiedCall): Prom
     return { kind: "internal_error" };
   }
   timing.mark("job");
+  if (!outcome.ok) state.probe.reason = outcome.code ?? null;
   // A job that failed on its own (no runner, model error) is answered at once, not after the chain
   // check; one cancelled because the payment proved unsettleable is answered with the scheme's reason.
   if (!outcome.ok && !unsettleable.signal.aborted) {
@@ -218,7 +267,9 @@ async function settleAndDeliver<T>(call: PaidCall<T>, state: VerifiedCall): Prom
     }
   }
   timing.mark("record");
-  return { kind: "delivered", result: outcome.deliver({ receipt: settled.receipt, stages: timing.list(), ...(final ? { final } : {}) }) };
+  const stages = timing.list();
+  state.probe.stages = stageDurations(stages, outcome.modelMs);
+  return { kind: "delivered", result: outcome.deliver({ receipt: settled.receipt, stages, ...(final ? { final } : {}) }) };
 }
 
 /** A metered stream ended: the amount it used is committed (the provisional charge is lowered to it), then recorded. */

@@ -7,7 +7,7 @@ import { paymentRequiredResponse, receiptHeaders, settlementFailedResponse } fro
 
 /** What an HTTP service produced: an error Response, or a result delivered with the receipt headers. */
 export type HttpJobOutcome =
-  | { ok: false; response: Response }
+  | { ok: false; response: Response; code?: string }
   | {
       ok: true;
       /** `final`: a metered stream's final charge, for its last event (see Settlement.final). */
@@ -17,6 +17,7 @@ export type HttpJobOutcome =
       runnerId: string | null;
       usage: JobUsage | null;
       streamUsage?: Promise<JobUsage | null>;
+      modelMs?: number | null;
     };
 
 export interface HttpPaidCall extends Omit<PaidCall<Response>, "payment" | "run"> {
@@ -36,7 +37,7 @@ export async function handlePaidCall(call: HttpPaidCall): Promise<Response> {
     payment: extracted,
     run: async (options) => {
       const outcome = await call.run(options);
-      if (!outcome.ok) return { ok: false, failure: outcome.response };
+      if (!outcome.ok) return { ok: false, failure: outcome.response, ...(outcome.code ? { code: outcome.code } : {}) };
       return {
         ...outcome,
         deliver: ({ receipt, stages, final }) => {

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { JobUsage, PaymentEntry, PaymentKey, RecoveredPayment } from "../core/payment-book.ts";
 import { migrateLedger } from "./ledger-schema.ts";
+import { revenueByDay, revenueTotals, type RevenueDayRow, type RevenueRow } from "./ledger-revenue.ts";
 import { RECOVERED_SERVICE, type LedgerPage, type LedgerQuery, type LedgerRow, type Reservation, type ReserveResult } from "./ledger-types.ts";
 
 const PRUNE_INTERVAL_MS = 60 * 60_000;
@@ -186,6 +187,16 @@ export class PaymentLedger extends DurableObject<Env> {
       .exec<{ scheme: string; count: number; amount: string }>(`SELECT scheme, ${sum} FROM payments ${clause} GROUP BY scheme ORDER BY scheme`, ...args)
       .toArray();
     return { payments, totals: { count: total.count, amount: total.amount ?? "0", byService, byScheme } };
+  }
+
+  /** Charged per UTC day, service, scheme and asset in [since, until) (the operator's earnings). */
+  revenueByDay(range: { since: number; until: number }): RevenueDayRow[] {
+    return revenueByDay(this.ctx.storage.sql, range);
+  }
+
+  /** Charged for all time per service, scheme and asset (Prometheus counters). */
+  revenueTotals(): RevenueRow[] {
+    return revenueTotals(this.ctx.storage.sql);
   }
 
   private async schedulePrune() {

@@ -6,6 +6,7 @@ import { paidResourceFor } from "../../offers/paid-resource.ts";
 import { jsonError } from "../../http/json-error.ts";
 import { readJsonBody } from "../../http/read-json-body.ts";
 import { jobFailureResponse } from "../../jobs/start-job.ts";
+import { modelMsOf } from "../../jobs/model-time.ts";
 import { jobOptions, servePaidCall } from "../paid-route.ts";
 import { prepareCatalogInput } from "./catalog-input.ts";
 import { runStructured } from "./run-structured.ts";
@@ -32,12 +33,13 @@ export async function catalogServiceRoute(c: Context<AppEnv>, offer: ServiceOffe
     resource: paidResourceFor(offer, new URL(c.req.url).origin),
     run: async (options) => {
       const result = await runStructured(poolOf(c.env), offer, input, image, jobOptions(c, options));
-      if (!result.ok) return { ok: false, response: jobFailureResponse(result.failure, { service: definition.id, model: offer.model }) };
+      if (!result.ok) return { ok: false, code: result.failure.code, response: jobFailureResponse(result.failure, { service: definition.id, model: offer.model }) };
       return {
         ok: true,
         model: offer.model,
         runnerId: result.runnerId,
         usage: { promptTokens: result.metrics.prompt_eval_count, completionTokens: result.metrics.eval_count },
+        modelMs: modelMsOf(result.metrics),
         abandon: () => {},
         deliver: (receipt) => {
           receipt.set("Content-Type", "application/json");

@@ -5,6 +5,7 @@ import { readJsonBody } from "../../http/read-json-body.ts";
 import { jsonError } from "../../http/json-error.ts";
 import { validationError } from "../../http/validation-error.ts";
 import { collectOutput, jobFailureResponse, startJob } from "../../jobs/start-job.ts";
+import { modelMsOf } from "../../jobs/model-time.ts";
 import { jobOptions, servePaidCall } from "../paid-route.ts";
 import { chatCompletion } from "./completion-body.ts";
 import { completionStream } from "./completion-stream.ts";
@@ -48,7 +49,7 @@ export async function chatCompletionsRoute(c: Context<AppEnv>, { paid = true }: 
     }),
     run: async (options) => {
       const started = await startJob(poolOf(c.env), plan.job, jobOptions(c, options));
-      if (!started.ok) return { ok: false, response: jobFailureResponse(started.failure, { model: plan.model }) };
+      if (!started.ok) return { ok: false, code: started.failure.code, response: jobFailureResponse(started.failure, { model: plan.model }) };
       const id = `chatcmpl-${started.jobId}`;
       const created = Math.floor(Date.now() / 1000);
       const meta = { model: plan.model, runnerId: started.runnerId };
@@ -71,13 +72,14 @@ export async function chatCompletionsRoute(c: Context<AppEnv>, { paid = true }: 
       }
 
       const collected = await collectOutput(started);
-      if (!collected.ok) return { ok: false, response: jobFailureResponse(collected.failure, { model: plan.model }) };
+      if (!collected.ok) return { ok: false, code: collected.failure.code, response: jobFailureResponse(collected.failure, { model: plan.model }) };
       const { content, done } = collected.output;
       const completion = chatCompletion({ id, created, model: plan.model, content, doneReason: done.doneReason, metrics: done.metrics });
       return {
         ok: true,
         ...meta,
         usage: { promptTokens: done.metrics.prompt_eval_count, completionTokens: done.metrics.eval_count },
+        modelMs: modelMsOf(done.metrics),
         abandon: () => {},
         deliver: (receipt) => {
           receipt.set("Content-Type", "application/json");

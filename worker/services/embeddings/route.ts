@@ -8,6 +8,7 @@ import { jsonError } from "../../http/json-error.ts";
 import { readJsonBody } from "../../http/read-json-body.ts";
 import { validationError } from "../../http/validation-error.ts";
 import { collectOutput, jobFailureResponse, startJob } from "../../jobs/start-job.ts";
+import { modelMsOf } from "../../jobs/model-time.ts";
 import { jobOptions, servePaidCall } from "../paid-route.ts";
 import { embeddingsBody } from "./embeddings-body.ts";
 import { embeddingsPrice } from "./price.ts";
@@ -47,12 +48,12 @@ export async function embeddingsRoute(c: Context<AppEnv>, { paid = true }: { pai
     run: async (options) => {
       const job = { kind: "embed" as const, model, input: inputs, ...(request.dimensions ? { dimensions: request.dimensions } : {}) };
       const started = await startJob(poolOf(c.env), job, jobOptions(c, options));
-      if (!started.ok) return { ok: false, response: jobFailureResponse(started.failure, { model }) };
+      if (!started.ok) return { ok: false, code: started.failure.code, response: jobFailureResponse(started.failure, { model }) };
       const collected = await collectOutput(started);
-      if (!collected.ok) return { ok: false, response: jobFailureResponse(collected.failure, { model }) };
+      if (!collected.ok) return { ok: false, code: collected.failure.code, response: jobFailureResponse(collected.failure, { model }) };
       const { done } = collected.output;
       if (!done.embeddings || done.embeddings.length !== inputs.length) {
-        return { ok: false, response: jobFailureResponse({ code: "invalid_output", message: `expected ${inputs.length} vectors, the runner returned ${done.embeddings?.length ?? 0}` }, { model }) };
+        return { ok: false, code: "invalid_output", response: jobFailureResponse({ code: "invalid_output", message: `expected ${inputs.length} vectors, the runner returned ${done.embeddings?.length ?? 0}` }, { model }) };
       }
       const result = embeddingsBody({ model, embeddings: done.embeddings, encoding: request.encoding_format ?? "float", metrics: done.metrics });
       return {
@@ -60,6 +61,7 @@ export async function embeddingsRoute(c: Context<AppEnv>, { paid = true }: { pai
         model,
         runnerId: started.runnerId,
         usage: { promptTokens: done.metrics.prompt_eval_count, completionTokens: 0 },
+        modelMs: modelMsOf(done.metrics),
         abandon: () => {},
         deliver: (receipt) => {
           receipt.set("Content-Type", "application/json");
