@@ -4,6 +4,7 @@ import type { PaymentRequired, PaymentRequirements, SettleResponse } from "@x402
 import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme, computeChannelId } from "@x402/evm/batch-settlement/client";
 import { wrapFetchWithPayment } from "@x402/fetch";
+import { expect } from "vitest";
 import { createPublicClient, http, keccak256, toHex, type Abi, type Address, type Hex, type LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { batchSettlementEscrowAbi, BATCH_SETTLEMENT_ESCROW_ADDRESS } from "../../dev/chain/batch-settlement.ts";
@@ -111,6 +112,15 @@ export interface ClaimReport {
 export async function claimNow(stack: LocalStack): Promise<{ status: number; report: ClaimReport }> {
   const response = await fetch(`${stack.edge.url}/admin/channels/claim`, { method: "POST", headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
   return { status: response.status, report: (await response.json()) as ClaimReport };
+}
+
+/** Claims everything owed, and asserts it worked and left nothing owing; the edge's report. */
+export async function claimEverything(stack: LocalStack): Promise<ClaimReport> {
+  const { status, report } = await claimNow(stack);
+  expect(report.failures).toEqual([]);
+  expect(status).toBe(200);
+  expect(await owing(stack)).toEqual([]);
+  return report;
 }
 
 export interface ClaimsStatus {
