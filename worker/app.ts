@@ -16,6 +16,7 @@ import { wellKnownX402 } from "./discovery/well-known.ts";
 import { paidEndpoints } from "./discovery/endpoints.ts";
 import { refundRoute } from "./services/refund-route.ts";
 import { adminChannelsRoute, adminClaimChannelsRoute } from "./operator/admin-channels.ts";
+import { mountDashboard } from "./operator/dashboard/dashboard-routes.ts";
 import { adminStatsRoute } from "./operator/admin-stats.ts";
 import { healthRoute } from "./operator/health.ts";
 import { metricsAuth } from "./operator/metrics/metrics-auth.ts";
@@ -95,6 +96,9 @@ export function createApp() {
   app.post("/admin/channels/claim", adminClaimChannelsRoute);
   app.get("/admin/channels", adminChannelsRoute);
   app.get("/admin/runners", async (c) => c.json({ runners: await poolOf(c.env).status() }, 200, { "Cache-Control": "no-store" }));
+
+  // The operator console: a session cookie in the browser, the admin API (with the token) inside the Worker.
+  mountDashboard(app, (c) => async (path) => app.request(path, { headers: { Authorization: `Bearer ${c.var.config.adminToken ?? ""}` } }, c.env, c.executionCtx));
 
   app.notFound(() => notFound());
   app.onError((error) => {

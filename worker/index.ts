@@ -5,6 +5,7 @@ export { PaymentLedger } from "./payments/ledger/payment-ledger.ts";
 export { Relayer } from "./payments/schemes/relayer.ts";
 export { PaymentChannel } from "./payments/schemes/batch-settlement/channel-object.ts";
 export { ChannelClaims } from "./payments/schemes/batch-settlement/channel-claims.ts";
+export { AdminGuard } from "./operator/access/admin-guard.ts";
 export { EdgeStats } from "./payments/stats/edge-stats.ts";
 
 const app = createApp();

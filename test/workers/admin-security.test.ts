@@ -8,7 +8,15 @@ import { createApp } from "../../worker/app.ts";
 // the routes return.
 
 const TOKEN = "test-admin-token-0123456789"; // test/workers/wrangler.test.toml
-const request = (path: string, init: RequestInit = {}) => exports.default.fetch(`http://edge.test${path}`, init);
+// Each request from its own client address: this file sends far more wrong tokens than the guard
+// lets one address try (dashboard-session.test.ts tests that limit), and asks who gets past the check.
+let client = 0;
+const nextAddress = () => `192.0.2.${(client++ % 250) + 1}`;
+const request = (path: string, init: RequestInit = {}) => {
+  const headers = new Headers(init.headers);
+  headers.set("CF-Connecting-IP", nextAddress());
+  return exports.default.fetch(`http://edge.test${path}`, { ...init, headers });
+};
 const withAuth = (authorization: string, path = "/admin/payments") => request(path, { headers: { Authorization: authorization } });
 
 interface Refusal {
@@ -114,7 +122,7 @@ describe("admin: when no ADMIN_TOKEN is configured the admin API is closed, not 
     const bindings = (adminToken === undefined ? rest : { ...rest, ADMIN_TOKEN: adminToken }) as unknown as Env;
     const ctx = createExecutionContext();
     const response = await createApp().fetch(
-      new Request(`http://edge.test${path}`, authorization === undefined ? {} : { headers: { Authorization: authorization } }),
+      new Request(`http://edge.test${path}`, { headers: { "CF-Connecting-IP": nextAddress(), ...(authorization === undefined ? {} : { Authorization: authorization }) } }),
       bindings,
       ctx,
     );

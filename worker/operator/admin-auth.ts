@@ -1,12 +1,14 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-context.ts";
 import { jsonError } from "../http/json-error.ts";
-
-const encoder = new TextEncoder();
+import { clientAddressKey } from "./access/client-address.ts";
+import { checkAdminToken } from "./access/token-check.ts";
 
 /**
  * Bearer-token guard for /admin. Tokens are compared as SHA-256 digests with a constant-time
- * compare, so neither content nor length leaks through timing.
+ * compare, so neither content nor length leaks through timing; wrong ones are counted per client
+ * address by the AdminGuard (with the dashboard's sign-in form), which answers 429 once an address
+ * has guessed too often.
  */
 export function adminAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -17,12 +19,11 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
         "WWW-Authenticate": 'Bearer realm="edge402-admin"',
       });
     if (!expected || !presented) return unauthorized();
-    const [a, b] = await Promise.all([digest(expected), digest(presented)]);
-    if (!crypto.subtle.timingSafeEqual(a, b)) return unauthorized();
+    const verdict = await checkAdminToken(c.env, expected, presented, clientAddressKey(c.req.raw));
+    if (!verdict.ok && verdict.code === "too_many_attempts") {
+      return jsonError(429, "too_many_attempts", "too many wrong admin tokens from this address; wait and try again", undefined, { "Retry-After": String(verdict.retryAfterSeconds) });
+    }
+    if (!verdict.ok) return unauthorized();
     await next();
   };
-}
-
-async function digest(text: string): Promise<ArrayBuffer> {
-  return crypto.subtle.digest("SHA-256", encoder.encode(text));
 }
