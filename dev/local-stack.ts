@@ -11,6 +11,7 @@ import { startRunnerProcess, type RunnerProcess, type RunnerProcessOptions } fro
 import { generateRunnerKey, type TestRunnerKey } from "./runner-keys.ts";
 
 export const ADMIN_TOKEN = "e2e-admin-token-not-a-secret";
+export const METRICS_TOKEN = "e2e-metrics-token-not-a-secret";
 
 export interface LocalStackOptions {
   chainId?: number;
@@ -80,6 +81,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       RELAYER_KEY: ANVIL_KEYS[3], // the `relayer` role; a public anvil key
       RECEIVER_AUTHORIZER_KEY: receiverAuthorizerKey,
       ADMIN_TOKEN,
+      METRICS_TOKEN,
       RUNNER_KEYS: keys.map((k) => k.publicKey).join(","),
       CHAT_MODELS: "qwen2.5:7b,qwen2.5:0.5b,qwen2.5vl:7b",
       ...options.edgeEnv,

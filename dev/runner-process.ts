@@ -17,6 +17,8 @@ export interface RunnerProcessOptions {
 
 export interface RunnerProcess {
   key: TestRunnerKey;
+  /** Its key file (removed when the process exits); its status file is beside it (`node-runner status`). */
+  keyFile: string;
   process: ManagedProcess;
   /** Resolves once the runner has authenticated and sent its hello. */
   connected: Promise<unknown>;
@@ -44,6 +46,7 @@ export function startRunnerProcess(options: RunnerProcessOptions): RunnerProcess
   void proc.exited.then(() => rmSync(dir, { recursive: true, force: true }));
   return {
     key,
+    keyFile,
     process: proc,
     connected: proc.waitForOutput(/ info connected /, 30_000),
     stop: (signal = "SIGTERM") => proc.stop({ signal, graceMs: 15_000 }),

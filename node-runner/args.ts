@@ -5,7 +5,7 @@ import { CONFIG_FIELDS, type ConfigField } from "./config.ts";
  * Hand-rolled rather than util.parseArgs so that every unknown or malformed flag is reported in
  * one go, like the configuration problems.
  */
-export type Command = "start" | "keygen" | "public-key" | "help" | "version";
+export type Command = "start" | "keygen" | "public-key" | "status" | "help" | "version";
 
 export interface ParsedArgs {
   command: Command;
@@ -13,10 +13,12 @@ export interface ParsedArgs {
   flags: Partial<Record<ConfigField, string>>;
   configFile?: string;
   force: boolean;
+  /** status --json */
+  json: boolean;
   problems: string[];
 }
 
-const COMMANDS: ReadonlySet<string> = new Set(["start", "keygen", "public-key", "help"]);
+const COMMANDS: ReadonlySet<string> = new Set(["start", "keygen", "public-key", "status", "help"]);
 
 const FLAG_TO_FIELD = new Map<string, ConfigField>(
   (Object.entries(CONFIG_FIELDS) as Array<[ConfigField, { flag: string }]>).map(([field, names]) => [names.flag, field]),
@@ -27,11 +29,12 @@ const ALLOWED: Readonly<Record<Command, ReadonlySet<string>>> = {
   start: new Set(["config", ...FLAG_TO_FIELD.keys()]),
   keygen: new Set(["key-file", "force"]),
   "public-key": new Set(["key-file"]),
+  status: new Set(["key-file", "json"]),
   help: new Set(),
   version: new Set(),
 };
 
-const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(["force", "help", "version"]);
+const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(["force", "help", "version", "json"]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const problems: string[] = [];
@@ -87,5 +90,5 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (field) flags[field] = value;
   }
   const configFile = values.get("config");
-  return { command: resolved, flags, ...(configFile !== undefined && { configFile }), force: booleans.has("force"), problems };
+  return { command: resolved, flags, ...(configFile !== undefined && { configFile }), force: booleans.has("force"), json: booleans.has("json"), problems };
 }

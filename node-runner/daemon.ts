@@ -11,6 +11,8 @@ import { createModelCatalog } from "./models/model-catalog.ts";
 import type { BackoffOptions } from "./tunnel/backoff.ts";
 import type { WebSocketConstructor } from "./tunnel/socket.ts";
 import { createTunnelClient, type TunnelSession } from "./tunnel/tunnel-client.ts";
+import { statusFileFor } from "./status/status-file.ts";
+import { createStatusWriter } from "./status/status-writer.ts";
 import { readRunnerVersion } from "./version.ts";
 
 /**
@@ -31,6 +33,8 @@ export interface RunnerDeps {
   /** Reported in `hello`; defaults to package.json's. */
   version?: string;
   backoff?: Partial<Omit<BackoffOptions, "random">>;
+  /** Where `node-runner status` finds this daemon; default beside the key file (status/status-file.ts), null: none. */
+  statusFile?: string | null;
 }
 
 export interface RunnerHandle {
@@ -59,6 +63,13 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
   const key = deps.key ?? (await readRunnerKey(config.keyFile));
   const version = (deps.version ?? readRunnerVersion()).slice(0, 32);
   let draining = false;
+  const statusPath = deps.statusFile === undefined ? statusFileFor(config.keyFile) : deps.statusFile;
+  const status = statusPath
+    ? createStatusWriter(statusPath, {
+        runnerId: key.runnerId, name: config.name, runnerVersion: version, edge: config.tunnelUrl, ollamaHost: config.ollamaHost,
+        state: "connecting", startedAt: clock.now(), connectedSince: null, models: [], jobs: { now: 0, served: 0, failed: 0 },
+      }, { clock, logger })
+    : null;
 
   const listClient = new Ollama({
     host: config.ollamaHost,
@@ -82,7 +93,10 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
     ollamaHost: config.ollamaHost,
     clock,
     logger,
-    onChange: () => tunnel.current()?.send(hello()),
+    onChange: () => {
+      tunnel.current()?.send(hello());
+      status?.update({ models: catalog.offers().map((m) => ({ name: m.name, concurrency: m.capacity })) });
+    },
   });
 
   const jobs = createJobManager({
@@ -94,6 +108,8 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
     clock,
     logger,
     onOllamaTrouble: () => void catalog.refresh(),
+    onJobAccepted: () => status?.jobStarted(),
+    onJobEnd: (ok) => status?.jobEnded(ok),
   });
 
   const tunnel = createTunnelClient({
@@ -112,11 +128,13 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
         // A reconnect during shutdown must not make the edge think we take jobs again.
         if (draining) session.send({ type: "draining" });
         logger.info("connected", { edge: config.tunnelUrl, runnerId: key.runnerId, models: message.models.map((m) => m.name) });
+        status?.update({ state: draining ? "draining" : "connected", connectedSince: clock.now(), models: message.models.map((m) => ({ name: m.name, concurrency: m.capacity })) });
       },
       onJob: (message, session) => jobs.handleJob(message, session),
       onCancel: (message, session) => jobs.handleCancel(message, session),
       onDisconnected(session) {
         if (session) jobs.abortAll("disconnected", session);
+        if (!draining) status?.update({ state: "connecting", connectedSince: null });
       },
     },
   });
@@ -144,6 +162,8 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
   const finish = async () => {
     catalog.stopPolling();
     await tunnel.stop(1000, "shutdown");
+    status?.update({ state: "stopped", connectedSince: null });
+    await status?.flush();
     logger.info("stopped", { runnerId: key.runnerId });
     resolveStopped();
   };
@@ -151,6 +171,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       draining = true;
+      status?.update({ state: "draining" });
       jobs.startDraining();
       catalog.stopPolling();
       tunnel.current()?.send({ type: "draining" });

@@ -3,6 +3,7 @@ import { helpText } from "./commands/help.ts";
 import { installServiceCommand } from "./commands/install-service.ts";
 import { keygenCommand, publicKeyCommand } from "./commands/keygen.ts";
 import { startCommand } from "./commands/start.ts";
+import { statusCommand } from "./commands/status.ts";
 import { CONFIG_FIELDS } from "./config.ts";
 import { describeError } from "./errors.ts";
 import { defaultKeyFile } from "./key-file.ts";
@@ -53,6 +54,8 @@ async function run(args: ParsedArgs, io: MainIo): Promise<number> {
       return keygenCommand(keyFile, args.force, io);
     case "public-key":
       return publicKeyCommand(keyFile, io);
+    case "status":
+      return statusCommand(keyFile, args.json, io);
     case "start":
       return startCommand(
         { flags: args.flags, env: io.env, ...(args.configFile !== undefined && { configFile: args.configFile }) },

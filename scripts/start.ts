@@ -59,6 +59,7 @@ try {
   const key = generateRunnerKey();
   const runnerId = await runnerIdFromPublicKey(base64UrlToBytes(key.publicKey)!);
   const adminToken = randomBytes(24).toString("base64url");
+  const metricsToken = randomBytes(24).toString("base64url");
   // Signs channel claims and refunds; needs no gas (the relayer sends them). Fresh each start.
   const receiverAuthorizerKey = generatePrivateKey();
   const network = `eip155:${chain.chainId}`;
@@ -79,6 +80,7 @@ try {
         RELAYER_KEY: ANVIL_KEYS[3],
         RECEIVER_AUTHORIZER_KEY: receiverAuthorizerKey,
         ADMIN_TOKEN: adminToken,
+        METRICS_TOKEN: metricsToken,
         RUNNER_KEYS: key.publicKey,
         CHAT_MODELS,
         EMBED_MODELS,
@@ -123,6 +125,7 @@ try {
     payerKeyNote: "publicly known anvil test key (account 5); it holds local test USDC only — never use it on a real network",
     runnerIds: [runnerId],
     adminToken,
+    metricsToken,
     ollamaHost: OLLAMA_HOST,
     pids: { chain: chain.anvil.pid, edge: edge.process.pid, runner: runner.process.pid },
   });
@@ -136,6 +139,7 @@ ready.
   payer    ${payer.address}  (1,000 test USDC)
   runner   ${runnerId}
   details  ${STACK_FILE}
+  health   ${edge.url}/health · metrics ${edge.url}/metrics (bearer metricsToken from the details file) · npm run earnings
 
 Try it:  npm run pay -- sentiment '{"text":"great"}'        (pays with the demo payer, prints the tx)
          npm run pay -- chat '{"model":"qwen2.5:0.5b","messages":[{"role":"user","content":"hi"}]}' --stream

@@ -14,6 +14,7 @@ import { indexPage } from "./discovery/index-page.ts";
 import { openApiDocument } from "./discovery/openapi.ts";
 import { wellKnownX402 } from "./discovery/well-known.ts";
 import { paidEndpoints } from "./discovery/endpoints.ts";
+import { availabilityOf } from "./discovery/availability.ts";
 import { refundRoute } from "./services/refund-route.ts";
 import { adminChannelsRoute, adminClaimChannelsRoute } from "./operator/admin-channels.ts";
 import { mountDashboard } from "./operator/dashboard/dashboard-routes.ts";
@@ -50,10 +51,12 @@ export function createApp() {
   });
 
   // Discovery: what is for sale, for people (HTML) and machines (JSON, OpenAPI).
-  app.get("/", (c) => {
+  app.get("/", async (c) => {
     const origin = new URL(c.req.url).origin;
     if ((c.req.header("Accept") ?? "").includes("application/json")) return c.json(wellKnownX402(c.var.config, schemesOf(c), origin));
-    return c.html(indexPage(c.var.config, schemesOf(c), origin));
+    // Live: which services the runners connected at this moment can serve (best effort: the page still renders without).
+    const runners = await poolOf(c.env).status().catch(() => null);
+    return c.html(indexPage(c.var.config, schemesOf(c), origin, runners ? availabilityOf(paidEndpoints(c.var.config), runners) : null));
   });
   app.get("/.well-known/x402", (c) => c.json(wellKnownX402(c.var.config, schemesOf(c), new URL(c.req.url).origin)));
   app.get("/openapi.json", (c) => c.json(openApiDocument(c.var.config, schemesOf(c), new URL(c.req.url).origin)));

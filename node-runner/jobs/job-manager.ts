@@ -32,6 +32,9 @@ export interface JobManagerOptions {
   batching?: { maxChars?: number; maxDelayMs?: number };
   /** Told when Ollama looks gone or a model vanished, so the model list can be refreshed early. */
   onOllamaTrouble?: (failure: JobFailure) => void;
+  /** Told when a job is accepted and when it ends (`ok`: it sent its result), for the status file. */
+  onJobAccepted?: () => void;
+  onJobEnd?: (ok: boolean) => void;
 }
 
 export interface JobManager {
@@ -148,6 +151,7 @@ export function createJobManager(options: JobManagerOptions): JobManager {
     }
 
     jobs.delete(key);
+    options.onJobEnd?.(result !== null);
     const end = clock.now();
     logger.info("job end", {
       id: job.id,
@@ -203,6 +207,7 @@ export function createJobManager(options: JobManagerOptions): JobManager {
         cancelReason: null,
       };
       jobs.set(key, job);
+      options.onJobAccepted?.();
       // run() never rejects: every failure becomes an `error` message.
       void run(job, request.granted);
     },

@@ -23,6 +23,8 @@ export interface StackFile {
   payerKeyNote: string;
   runnerIds: string[];
   adminToken: string;
+  /** Bearer token for GET /metrics (a Prometheus scrape); absent in older stack files. */
+  metricsToken?: string;
   ollamaHost: string;
   /** Process ids of the stack's parts, for tools that must check they are gone. */
   pids: { chain: number; edge: number; runner: number };

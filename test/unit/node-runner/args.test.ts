@@ -8,6 +8,7 @@ describe("command line", () => {
       flags: { edgeUrl: "https://e.example", maxQueue: "4" },
       configFile: "r.json",
       force: false,
+      json: false,
       problems: [],
     });
   });
