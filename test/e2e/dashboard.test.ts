@@ -103,7 +103,7 @@ describe("signed in", () => {
     expect(cookie!.expires * 1000 - Date.now()).toBeLessThanOrEqual(8 * 3_600_000);
     expect(cookie!.value).not.toContain(ADMIN_TOKEN);
     // The page's scripts cannot read it.
-    expect(await page.evaluate(() => document.cookie)).toBe("");
+    expect(await page.evaluate("document.cookie")).toBe("");
   });
 
   it("shows the ledger's revenue, paid calls and payments, and the chain's transfers", async () => {
@@ -135,12 +135,15 @@ describe("signed in", () => {
     await page.waitForSelector("body[data-loaded]");
   });
 
-  it("lists the runner with its models and slots", async () => {
+  it("lists the runner with its models, slots, queue and jobs served", async () => {
     const runners = (await (await stack.admin("/admin/runners")).json()) as { runners: Array<{ runnerId: string; models: Array<{ capacity: number }> }> };
     const [runner] = runners.runners;
     const slots = runner!.models.reduce((n, m) => n + m.capacity, 0);
     expect(await page.locator(`[data-slots="${runner!.runnerId}"]`).textContent()).toBe(`0 / ${slots}`);
     expect(await page.locator("#runner-table").textContent()).toContain("qwen2.5:7b");
+    // The three paid jobs; the failed one is no job served.
+    expect(await page.locator(`[data-jobs-served="${runner!.runnerId}"]`).textContent()).toBe("3");
+    expect(await page.locator(`[data-queued="${runner!.runnerId}"]`).textContent()).toBe("0");
   });
 
   it("shows the relayer's gas as the chain has it", async () => {

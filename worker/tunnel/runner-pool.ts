@@ -61,6 +61,10 @@ export interface RunnerStatus {
   connectedAt: number;
   draining: boolean;
   models: Array<{ name: string; capacity: number; inFlight: number }>;
+  /** The last frame or heartbeat ping from the runner (unix ms). */
+  lastSeenAt: number;
+  /** Jobs this runner id finished with a result, ever (kept in storage: a restart keeps the count). */
+  jobsServed: number;
 }
 
 /**
@@ -82,7 +86,8 @@ export class RunnerPool extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     ctx.storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS runner_hello (runner_id TEXT PRIMARY KEY, hello TEXT NOT NULL, updated_at INTEGER NOT NULL);
-       CREATE TABLE IF NOT EXISTS used_challenges (challenge TEXT PRIMARY KEY, used_at INTEGER NOT NULL);`,
+       CREATE TABLE IF NOT EXISTS used_challenges (challenge TEXT PRIMARY KEY, used_at INTEGER NOT NULL);
+       CREATE TABLE IF NOT EXISTS runner_jobs (runner_id TEXT PRIMARY KEY, served INTEGER NOT NULL);`,
     );
     for (const ws of ctx.getWebSockets()) {
       const attachment = ws.deserializeAttachment() as SocketAttachment | null;
@@ -213,6 +218,7 @@ export class RunnerPool extends DurableObject<Env> {
         const done: JobEvent = message.embeddings === undefined
           ? { type: "done", doneReason: message.doneReason, metrics: message.metrics }
           : { type: "done", doneReason: message.doneReason, metrics: message.metrics, embeddings: message.embeddings };
+        this.ctx.storage.sql.exec("INSERT INTO runner_jobs (runner_id, served) VALUES (?, 1) ON CONFLICT (runner_id) DO UPDATE SET served = served + 1", runner.runnerId);
         return this.finishJob(job, done, false);
       }
       case "error": {
@@ -284,6 +290,7 @@ export class RunnerPool extends DurableObject<Env> {
   }
 
   async status(): Promise<RunnerStatus[]> {
+    const served = new Map(this.ctx.storage.sql.exec<{ runner_id: string; served: number }>("SELECT runner_id, served FROM runner_jobs").toArray().map((r) => [r.runner_id, r.served]));
     return [...this.runners.values()].map((r) => ({
       runnerId: r.runnerId,
       name: r.name,
@@ -291,6 +298,9 @@ export class RunnerPool extends DurableObject<Env> {
       connectedAt: r.connectedAt,
       draining: r.draining,
       models: [...r.capacity].map(([name, capacity]) => ({ name, capacity, inFlight: r.inFlight.get(name) ?? 0 })),
+      // Pings are answered by the hibernation auto-response, which does not wake the object: its timestamp counts too.
+      lastSeenAt: Math.max(this.lastSeen.get(r.ws) ?? 0, this.ctx.getWebSocketAutoResponseTimestamp(r.ws)?.getTime() ?? 0, r.connectedAt),
+      jobsServed: served.get(r.runnerId) ?? 0,
     }));
   }
 

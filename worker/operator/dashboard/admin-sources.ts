@@ -4,7 +4,7 @@ import { AdminStats } from "../stats-types.ts";
 /**
  * The admin API as the dashboard reads it: each /admin answer parsed with zod before anything is
  * drawn from it (the dashboard is the admin API's client, through AdminDispatch — the same routes,
- * guard and token, dispatched inside the Worker). Fields a route may not report yet are optional.
+ * guard and token, dispatched inside the Worker).
  */
 export type AdminDispatch = (path: string) => Promise<Response>;
 
@@ -16,10 +16,10 @@ export const RunnersAnswer = z.object({
       version: z.string(),
       connectedAt: z.number(),
       draining: z.boolean(),
-      models: z.array(z.object({ name: z.string(), capacity: z.int().min(0), inFlight: z.int().min(0), queued: z.int().min(0).optional() })),
-      queued: z.int().min(0).optional(),
-      lastHeartbeatAt: z.number().nullish(),
-      jobsServed: z.int().min(0).optional(),
+      /** `inFlight` counts the jobs running and those queued behind them (beyond `capacity`). */
+      models: z.array(z.object({ name: z.string(), capacity: z.int().min(0), inFlight: z.int().min(0) })),
+      lastSeenAt: z.number(),
+      jobsServed: z.int().min(0),
     }),
   ),
 });

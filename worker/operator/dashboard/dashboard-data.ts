@@ -49,11 +49,12 @@ export async function dashboardData(admin: AdminDispatch, config: EdgeConfig, en
           connectedAt: iso(r.connectedAt),
           draining: r.draining,
           models: r.models.map((m) => m.name),
-          slotsBusy: r.models.reduce((n, m) => n + m.inFlight, 0),
+          // A model's jobs beyond its slots wait in the runner's queue.
+          slotsBusy: r.models.reduce((n, m) => n + Math.min(m.inFlight, m.capacity), 0),
           slotsTotal: r.models.reduce((n, m) => n + m.capacity, 0),
-          queued: r.queued ?? (r.models.every((m) => m.queued !== undefined) ? r.models.reduce((n, m) => n + (m.queued ?? 0), 0) : null),
-          lastHeartbeatAt: r.lastHeartbeatAt ? iso(r.lastHeartbeatAt) : null,
-          jobsServed: r.jobsServed ?? null,
+          queued: r.models.reduce((n, m) => n + Math.max(0, m.inFlight - m.capacity), 0),
+          lastHeartbeatAt: iso(r.lastSeenAt),
+          jobsServed: r.jobsServed,
         }))
       : [],
     settlement: {

@@ -30,10 +30,9 @@ export const DashboardRunner = z.object({
   models: z.array(z.string()),
   slotsBusy: z.int().min(0),
   slotsTotal: z.int().min(0),
-  /** null: this edge's /admin/runners does not report it. */
-  queued: z.int().min(0).nullable(),
-  lastHeartbeatAt: IsoTime.nullable(),
-  jobsServed: z.int().min(0).nullable(),
+  queued: z.int().min(0),
+  lastHeartbeatAt: IsoTime,
+  jobsServed: z.int().min(0),
 });
 
 /** edge-state.ts gasLevel (ok, low, empty), or unknown when the node could not be asked. */

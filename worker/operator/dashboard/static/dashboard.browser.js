@@ -105,9 +105,9 @@ function renderRunners(runners) {
       el("span", { title: time(r.connectedAt) }, ago(r.connectedAt)),
       el("span", { class: "wrap" }, r.models.join(", ")),
       el("span", { "data-slots": r.runnerId }, `${r.slotsBusy} / ${r.slotsTotal}`),
-      count(r.queued),
-      r.lastHeartbeatAt ? el("span", { title: time(r.lastHeartbeatAt) }, ago(r.lastHeartbeatAt)) : "—",
-      count(r.jobsServed),
+      el("span", { "data-queued": r.runnerId }, count(r.queued)),
+      el("span", { title: time(r.lastHeartbeatAt) }, ago(r.lastHeartbeatAt)),
+      el("span", { "data-jobs-served": r.runnerId }, count(r.jobsServed)),
     ]),
     "no runner connected",
   );
