@@ -125,6 +125,7 @@ try {
     payerKeyNote: "publicly known anvil test key (account 5); it holds local test USDC only — never use it on a real network",
     runnerIds: [runnerId],
     adminToken,
+    dashboardUrl: `${edge.url}/dashboard`,
     metricsToken,
     ollamaHost: OLLAMA_HOST,
     pids: { chain: chain.anvil.pid, edge: edge.process.pid, runner: runner.process.pid },
@@ -139,6 +140,7 @@ ready.
   payer    ${payer.address}  (1,000 test USDC)
   runner   ${runnerId}
   details  ${STACK_FILE}
+  console  ${edge.url}/dashboard   sign in with the admin token ${adminToken}
   health   ${edge.url}/health · metrics ${edge.url}/metrics (bearer metricsToken from the details file) · npm run earnings
 
 Try it:  npm run pay -- sentiment '{"text":"great"}'        (pays with the demo payer, prints the tx)

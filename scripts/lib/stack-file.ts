@@ -23,6 +23,8 @@ export interface StackFile {
   payerKeyNote: string;
   runnerIds: string[];
   adminToken: string;
+  /** The operator console (sign in with adminToken); absent in older stack files. */
+  dashboardUrl?: string;
   /** Bearer token for GET /metrics (a Prometheus scrape); absent in older stack files. */
   metricsToken?: string;
   ollamaHost: string;

@@ -40,6 +40,18 @@ describe("npm start", () => {
     expect(stack).toMatchObject({ edgeUrl: `http://127.0.0.1:${ports.edge}`, rpcUrl: `http://127.0.0.1:${ports.chain}`, chainId: 31337, network: "eip155:31337" });
     expect(stack.runnerIds).toHaveLength(1);
 
+    // The operator console: npm start prints where it is and the token to sign in with.
+    expect(stack.dashboardUrl).toBe(`${stack.edgeUrl}/dashboard`);
+    expect(start.output()).toContain(`${stack.dashboardUrl}   sign in with the admin token ${stack.adminToken}`);
+    const signIn = await fetch(`${stack.edgeUrl}/dashboard/sign-in`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { Origin: stack.edgeUrl, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: stack.adminToken }).toString(),
+    });
+    expect(signIn.status).toBe(303);
+    expect(signIn.headers.get("Set-Cookie")).toMatch(/^edge402_dashboard=/);
+
     // The README's next step: pay once from the terminal with the agent CLI (official @x402/fetch).
     const payer = privateKeyToAccount(stack.payerKey as Hex);
     expect(payer.address).toBe(stack.payerAddress);
