@@ -20,6 +20,7 @@ import { adminChannelsRoute, adminClaimChannelsRoute } from "./operator/admin-ch
 import { mountDashboard } from "./operator/dashboard/dashboard-routes.ts";
 import { adminStatsRoute } from "./operator/admin-stats.ts";
 import { healthRoute } from "./operator/health.ts";
+import { ensureAlertWatch } from "./operator/alerts/alert-watch.ts";
 import { metricsAuth } from "./operator/metrics/metrics-auth.ts";
 import { metricsRoute } from "./operator/metrics/metrics-route.ts";
 import { paymentSchemesFor, schemeProblems } from "./payments/schemes/registry.ts";
@@ -47,6 +48,7 @@ export function createApp() {
       return jsonError(500, "edge_misconfigured", "this edge is not configured correctly; the operator must check its logs");
     }
     c.set("config", parsed.config);
+    ensureAlertWatch(c.env, parsed.config, (p) => c.executionCtx.waitUntil(p));
     await next();
   });
 

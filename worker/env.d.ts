@@ -4,5 +4,7 @@ declare namespace Cloudflare {
     RELAYER_KEY?: string;
     ADMIN_TOKEN?: string;
     METRICS_TOKEN?: string;
+    ALERT_WEBHOOK_URL?: string;
+    ALERT_WEBHOOK_TOKEN?: string;
   }
 }

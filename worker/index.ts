@@ -7,6 +7,7 @@ export { PaymentChannel } from "./payments/schemes/batch-settlement/channel-obje
 export { ChannelClaims } from "./payments/schemes/batch-settlement/channel-claims.ts";
 export { AdminGuard } from "./operator/access/admin-guard.ts";
 export { EdgeStats } from "./payments/stats/edge-stats.ts";
+export { AlertMonitor } from "./operator/alerts/alert-monitor.ts";
 
 const app = createApp();
 

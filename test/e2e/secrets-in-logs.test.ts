@@ -27,6 +27,11 @@ import { officialV2Fetch } from "../support/x402-clients.ts";
 const ROOT = resolve(import.meta.dirname, "../..");
 
 const adminToken = `edge402-admin-${randomBytes(18).toString("hex")}`;
+const metricsToken = `edge402-metrics-${randomBytes(18).toString("hex")}`;
+// The alert webhook's bearer token, for a webhook at a port nothing listens on: the alert watch fails
+// to reach it and must say so without the token. (A secret in the URL itself would be in wrangler
+// dev's debug log, which records subrequest URLs: README, ALERT_WEBHOOK_TOKEN.)
+const webhookToken = `hook-${randomBytes(18).toString("hex")}`;
 const relayerKey = generatePrivateKey();
 const payerKey = generatePrivateKey();
 const cliPayerKey = generatePrivateKey();
@@ -67,6 +72,11 @@ beforeAll(async () => {
       RPC_URL: relay.url,
       RELAYER_KEY: relayerKey,
       ADMIN_TOKEN: adminToken,
+      METRICS_TOKEN: metricsToken,
+      ALERT_WEBHOOK_URL: "http://127.0.0.1:9/hook",
+      ALERT_WEBHOOK_TOKEN: webhookToken,
+      ALERT_CHECK_SECONDS: "1",
+      ALERT_NO_RUNNER_SECONDS: "1",
       RUNNER_KEYS: [runnerKeys.a, runnerKeys.b].map((k) => k.publicKey).join(","),
       CHAT_MODELS: "qwen2.5:7b",
       JOB_TIMEOUT_MS: "5000",
@@ -120,6 +130,8 @@ function sessionSecrets(): Secret[] {
     secretFromHex("CLI payer key", cliPayerKey),
     secretFromText("CLI payer key with a typo", cliPayerKeyWithTypo),
     secretFromText("admin token", adminToken),
+    secretFromText("metrics token", metricsToken),
+    secretFromText("alert webhook token", webhookToken),
     ...Object.entries(runnerKeys).map(([name, key]) => secretFromBase64Url(`runner key ${name} (JWK d)`, key.jwk.d)),
     secretFromBase64Url("key written by node-runner keygen (JWK d)", keygenJwk.d),
   ];
@@ -174,6 +186,12 @@ describe("no secret in any log", () => {
     // Admin calls with the right token and wrong ones.
     for (const path of ["/admin/payments", "/admin/payments?format=csv", "/admin/facilitator", "/admin/runners"]) expect((await admin(path)).status).toBe(200);
     for (const token of ["wrong-token-0123456789", adminToken.toUpperCase(), adminToken.slice(0, -1)]) expect((await admin("/admin/payments", token)).status).toBe(401);
+    // The operator console's routes: stats, metrics with its token and wrong ones, health.
+    expect((await admin("/admin/stats")).status).toBe(200);
+    const scrape = (token: string) => fetch(`${edge.url}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+    expect((await scrape(metricsToken)).status).toBe(200);
+    for (const token of [adminToken, metricsToken.slice(0, -1)]) expect((await scrape(token)).status).toBe(401);
+    expect((await fetch(`${edge.url}/health`)).status).toBe(200);
 
     // The CLIs (each a tsx process, so they run side by side): the pay CLI with a payer key from the
     // environment and with a key that has a typo; node-runner keygen, whose key file must be 0600.
@@ -210,6 +228,8 @@ describe("no secret in any log", () => {
     // A runner drains and stops; the other stays; then everything stops (flushing every log).
     expect(await runners[1]!.stop()).toBe(0);
     await runners[0]!.stop();
+    // No runner for a second: the alert watch tries the webhook, fails, and says so (without its URL).
+    await edge.process.waitForOutput(/alert webhook unreachable for no_runner firing/, 60_000);
     await edge.stop();
     await chain.stop();
 

@@ -60,6 +60,16 @@ const RawEnvSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** Bearer token for GET /metrics (Prometheus scrapes); a secret of its own, so a scraper cannot read the ledger. */
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /**
+   * Where alerts are POSTed (operator/alerts/). A URL that carries its own secret (Slack's do) should
+   * be a secret; wrangler dev's debug log file still records subrequest URLs, so locally prefer
+   * ALERT_WEBHOOK_TOKEN, sent as `Authorization: Bearer`.
+   */
+  ALERT_WEBHOOK_URL: HttpUrl.optional(),
+  ALERT_WEBHOOK_TOKEN: z.string().min(1).optional(),
+  ALERT_CHECK_SECONDS: PositiveInt(1, 3600).default(60),
+  ALERT_NO_RUNNER_SECONDS: PositiveInt(1, 86_400).default(300),
+  ALERT_SETTLEMENT_FAILURES: PositiveInt(1, 1_000_000).default(3),
   MAX_TIMEOUT_SECONDS: PositiveInt(30, 3600).default(300),
   /** A payment must stay valid at least this long after it arrives, so settlement can still happen. */
   VALID_BEFORE_BUFFER_SECONDS: PositiveInt(6, 600).default(30),
@@ -106,6 +116,8 @@ export interface EdgeConfig {
   rpcUrl: string | null;
   adminToken: string | null;
   metricsToken: string | null;
+  /** null: no ALERT_WEBHOOK_URL, no alerts. */
+  alerts: { webhookUrl: string; webhookToken: string | null; checkSeconds: number; noRunnerSeconds: number; settlementFailures: number } | null;
   jobTimeoutMs: number;
   benchRoutes: boolean;
   /** PAYMENT_SCHEMES in order; null: the registry's default order. */
@@ -178,6 +190,9 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
       rpcUrl: e.RPC_URL ?? null,
       adminToken: e.ADMIN_TOKEN ?? null,
       metricsToken: e.METRICS_TOKEN ?? null,
+      alerts: e.ALERT_WEBHOOK_URL
+        ? { webhookUrl: e.ALERT_WEBHOOK_URL, webhookToken: e.ALERT_WEBHOOK_TOKEN ?? null, checkSeconds: e.ALERT_CHECK_SECONDS, noRunnerSeconds: e.ALERT_NO_RUNNER_SECONDS, settlementFailures: e.ALERT_SETTLEMENT_FAILURES }
+        : null,
       jobTimeoutMs: e.JOB_TIMEOUT_MS,
       benchRoutes: e.BENCH_ROUTES === "on",
       paymentSchemes: e.PAYMENT_SCHEMES ? csv(e.PAYMENT_SCHEMES) : null,
