@@ -146,12 +146,17 @@ describe("signed in", () => {
     expect(await page.locator(`[data-queued="${runner!.runnerId}"]`).textContent()).toBe("0");
   });
 
-  it("shows the relayer's gas as the chain has it", async () => {
+  it("shows the relayer's gas as the chain has it: balance, and what its settlements cost", async () => {
     const data = DashboardData.parse(await (await page.request.get(`${stack.edge.url}/dashboard/data`)).json());
     const relayer = data.settlement.relayer as `0x${string}`;
     const { createPublicClient, http } = await import("viem");
-    const balance = await createPublicClient({ transport: http(stack.chain.rpcUrl) }).getBalance({ address: relayer });
-    expect(BigInt(data.settlement.balanceWei!)).toBe(balance);
+    const chain = createPublicClient({ transport: http(stack.chain.rpcUrl) });
+    expect(BigInt(data.settlement.balanceWei!)).toBe(await chain.getBalance({ address: relayer }));
+    // Every settlement is a transfer sent by the relayer: their receipts' fees are the gas it spent.
+    const receipts = await Promise.all((await ledger()).payments.map((p) => chain.getTransactionReceipt({ hash: p.txHash as `0x${string}` })));
+    expect(receipts.every((r) => r.from.toLowerCase() === relayer.toLowerCase())).toBe(true);
+    expect(BigInt(data.settlement.gasSpentWei!)).toBe(receipts.reduce((sum, r) => sum + r.gasUsed * r.effectiveGasPrice, 0n));
+    expect(data.settlement.pendingTransactions).toBe(0);
     expect(data.settlement.level).toBe("ok");
     expect(await page.locator('[data-figure="gas-level"]').textContent()).toBe("ok");
   });

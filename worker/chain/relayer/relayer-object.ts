@@ -5,6 +5,7 @@ import { rpcChainClient } from "../chain-client.ts";
 import { RelayerCore, DEFAULT_RELAYER_TIMING, type LandedTx, type SendOutcome } from "./relayer-core.ts";
 import type { RelayCall, RelayerPort, RelayPreflight } from "./relayer-port.ts";
 import { SqlTxJournal } from "./sql-tx-journal.ts";
+import { GasBook } from "./gas-book.ts";
 
 export type { RelayCall, RelayPreflight } from "./relayer-port.ts";
 
@@ -39,10 +40,12 @@ const SWEEP_AFTER_MS = DEFAULT_RELAYER_TIMING.receiptTimeoutMs + 15_000;
 export abstract class RelayerObject extends DurableObject<Env> implements RelayerPort {
   private core: RelayerCore | null = null;
   private readonly journal: SqlTxJournal;
+  private readonly gas: GasBook;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.journal = new SqlTxJournal(ctx.storage.sql);
+    this.gas = new GasBook(ctx.storage.sql);
     // A fresh instance is sending nothing: whatever the journal holds was left by one that stopped
     // (restart, deploy, crash) and is looked at now rather than at the sweep it had planned.
     if (!this.journal.isEmpty) void ctx.storage.setAlarm(Date.now()).catch(() => {});
@@ -94,13 +97,24 @@ export abstract class RelayerObject extends DurableObject<Env> implements Relaye
     if (!core.ok) return { status: "not_sent", message: core.message, reverted: false };
     await this.scheduleSweep(Date.now() + SWEEP_AFTER_MS);
     const { call } = request;
-    return core.relayer.send({ ...request, call: { to: call.to, data: call.data, gas: call.gas === null ? null : BigInt(call.gas) } });
+    const outcome = await core.relayer.send({ ...request, call: { to: call.to, data: call.data, gas: call.gas === null ? null : BigInt(call.gas) } });
+    if (outcome.status === "mined") this.gas.spent(outcome.receipt, Date.now());
+    return outcome;
+  }
+
+  /** Wei the relayer's mined transactions cost from the UTC day of `since` on (the dashboard's gas vs revenue). */
+  gasSpentSince(since: number): string {
+    return this.gas.since(since);
   }
 
   override async alarm(): Promise<void> {
     const core = this.relayer();
     if (!core.ok) return;
-    const { remaining } = await core.relayer.sweep((landed) => this.recordLanded(landed));
+    const { remaining } = await core.relayer.sweep(async (landed) => {
+      await this.recordLanded(landed);
+      // Counted once handed on: a batch the subclass refused comes back at the next sweep.
+      for (const tx of landed) this.gas.spent(tx.receipt, Date.now());
+    });
     if (remaining) await this.scheduleSweep(Date.now() + SWEEP_AFTER_MS);
   }
 

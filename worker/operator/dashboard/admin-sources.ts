@@ -25,7 +25,7 @@ export const RunnersAnswer = z.object({
 });
 
 export const FacilitatorAnswer = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("embedded"), network: z.string(), relayer: z.string(), stuckTransactions: z.int().min(0).optional(), gasSpentWei: z.string().regex(/^\d+$/).optional() }),
+  z.object({ kind: z.literal("embedded"), network: z.string(), relayer: z.string() }),
   z.object({ kind: z.literal("remote"), network: z.string(), url: z.string() }),
 ]);
 

@@ -8,6 +8,8 @@ export interface RelayerGas {
   settlementsLeft: number | null;
   level: z.infer<typeof GasLevel>;
   pendingTransactions: number | null;
+  /** Gas the relayer's mined transactions cost since `since` (its UTC day), wei. */
+  gasSpentWei: string | null;
 }
 
 /**
@@ -15,10 +17,11 @@ export interface RelayerGas {
  * and /metrics use), judged by the same rule (edge-state.ts gasLevel): in settlements it still pays
  * for, which means the same on Base and on a local chain.
  */
-export async function relayerGas(env: Env, network: string): Promise<RelayerGas> {
+export async function relayerGas(env: Env, network: string, since: number): Promise<RelayerGas> {
   try {
-    const status = await env.RELAYER.getByName(network).status();
-    if (status.balanceWei === null || status.maxFeePerGasWei === null) return { balanceWei: status.balanceWei, settlementsLeft: null, level: "unknown", pendingTransactions: status.pending };
+    const relayer = env.RELAYER.getByName(network);
+    const [status, gasSpentWei] = await Promise.all([relayer.status(), relayer.gasSpentSince(since)]);
+    if (status.balanceWei === null || status.maxFeePerGasWei === null) return { balanceWei: status.balanceWei, settlementsLeft: null, level: "unknown", pendingTransactions: status.pending, gasSpentWei };
     const balance = BigInt(status.balanceWei);
     const fee = BigInt(status.maxFeePerGasWei);
     const left = balance / (GAS_PER_SETTLEMENT * (fee > 0n ? fee : 1n));
@@ -27,8 +30,9 @@ export async function relayerGas(env: Env, network: string): Promise<RelayerGas>
       settlementsLeft: left > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(left),
       level: gasLevel(balance, fee),
       pendingTransactions: status.pending,
+      gasSpentWei,
     };
   } catch {
-    return { balanceWei: null, settlementsLeft: null, level: "unknown", pendingTransactions: null };
+    return { balanceWei: null, settlementsLeft: null, level: "unknown", pendingTransactions: null, gasSpentWei: null };
   }
 }

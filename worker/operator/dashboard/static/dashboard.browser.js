@@ -125,8 +125,9 @@ function renderSettlement(data, usd) {
           ["relayer", link("address", s.relayer)],
           ["gas balance", el("span", {}, el("span", { "data-figure": "gas-balance" }, s.balanceWei === null ? "—" : ether(s.balanceWei)), " ", badge(s.level))],
           ["settlements left", el("span", { "data-figure": "settlements-left" }, count(s.settlementsLeft))],
-          ["pending / stuck", `${count(s.pendingTransactions)} / ${count(s.stuckTransactions)}`],
-          ["gas spent vs revenue (30 d)", `${s.gasSpentWei === null ? "—" : ether(s.gasSpentWei)} vs ${usd(revenue30)}`],
+          ["pending transactions", el("span", { "data-figure": "pending-transactions" }, count(s.pendingTransactions))],
+          ["gas spent (30 d)", el("span", { "data-figure": "gas-spent" }, s.gasSpentWei === null ? "—" : ether(s.gasSpentWei))],
+          ["revenue (30 d)", usd(revenue30)],
         ]
       : [["settles", "through a remote facilitator"], ["facilitator", s.facilitatorUrl ?? "—"], ["network", s.network]],
   );
