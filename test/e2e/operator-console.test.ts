@@ -170,6 +170,19 @@ describe("after real paid calls", () => {
   });
 });
 
+describe("counters live in Durable Object state", () => {
+  it("survive a restart of the edge's process: the same counters and histograms after it", async () => {
+    const counters = (text: string) =>
+      ["edge402_paid_calls_total", "edge402_refusals_total", "edge402_revenue_base_units_total", "edge402_job_duration_seconds_count"].flatMap((name) => samples(text, name).map((s) => `${name}${JSON.stringify(s.labels)} ${s.value}`)).sort();
+    const scrape = async () => (await fetchThroughReloads(`${stack.edge.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const before = counters(await scrape());
+    expect(before.length).toBeGreaterThan(5);
+    await stack.restartEdge();
+    await stack.waitForRunners(1);
+    expect(counters(await scrape())).toEqual(before);
+  }, 120_000);
+});
+
 describe("GET /health and the index page follow the runner and the relayer's gas", () => {
   interface Health { status: string; problems: string[]; runners: { online: number }; models: string[]; chain: { ok: boolean; relayer?: { address: Address; gas: string } } }
   const health = async () => {
