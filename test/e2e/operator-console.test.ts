@@ -8,6 +8,7 @@ import { fundEth } from "../../dev/chain/fund-eth.ts";
 import { ADMIN_TOKEN, METRICS_TOKEN, startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
 import { AdminStats } from "../../worker/operator/stats-types.ts";
 import { paidRequests } from "../support/paid-requests.ts";
+import { startRpcRelay, type RpcRelay } from "../../dev/rpc-relay.ts";
 
 // The operator console on the real stack (wrangler dev, anvil + Circle USDC, a node-runner process,
 // the Ollama stand-in): after real paid calls and a failed one, /metrics (parsed by promtool) and
@@ -16,15 +17,27 @@ import { paidRequests } from "../support/paid-requests.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 let stack: LocalStack;
+/** The edge reaches the chain through this relay, so a test can take the RPC down. */
+let relay: RpcRelay;
 
 interface LedgerRow { service: string; scheme: string; charged: string }
 
 beforeAll(async () => {
   // No vision model on the runner: a paid call for one fails with no_runner (nothing charged).
-  stack = await startLocalStack({ runners: 1, runnerEnv: { RUNNER_MODELS: "qwen2.5:7b,qwen2.5:0.5b,nomic-embed-text" } });
+  stack = await startLocalStack({
+    runners: 1,
+    runnerEnv: { RUNNER_MODELS: "qwen2.5:7b,qwen2.5:0.5b,nomic-embed-text" },
+    prepareEdge: async (chain) => {
+      relay = await startRpcRelay(chain.rpcUrl, { delayMs: 0 });
+      return { RPC_URL: relay.url };
+    },
+  });
   await stack.waitForRunners(1);
 }, 180_000);
-afterAll(async () => stack?.stop());
+afterAll(async () => {
+  await stack?.stop();
+  await relay?.stop();
+});
 
 const get = (path: string, token?: string) => fetch(`${stack.edge.url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
 const ledgerRows = async (): Promise<LedgerRow[]> => ((await (await stack.admin("/admin/payments?limit=1000")).json()) as { payments: LedgerRow[] }).payments;
@@ -208,6 +221,15 @@ describe("GET /health and the index page follow the runner and the relayer's gas
     const empty = await eventually(health, (h) => h.code === 503);
     expect(empty.body.problems).toEqual(["relayer_out_of_gas"]);
     await fundEth(stack.chain.rpcUrl, relayer, 10n ** 21n);
+    expect((await eventually(health, (h) => h.code === 200)).code).toBe(200);
+  });
+
+  it("503 rpc_unreachable while the chain's RPC is down, 200 when it answers again", async () => {
+    relay.failMethods.add("eth_getBalance");
+    const down = await eventually(health, (h) => h.code === 503);
+    expect(down.body.problems).toEqual(["rpc_unreachable"]);
+    expect(JSON.stringify(down.body)).not.toContain(relay.url); // codes only: no node error text
+    relay.failMethods.clear();
     expect((await eventually(health, (h) => h.code === 200)).code).toBe(200);
   });
 
