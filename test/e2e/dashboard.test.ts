@@ -6,10 +6,11 @@ import { transferEvents } from "../../dev/chain/usdc.ts";
 import { ADMIN_TOKEN, startLocalStack, type LocalStack } from "../../dev/local-stack.ts";
 import { MAX_FAILED_ATTEMPTS } from "../../worker/operator/access/attempt-limit.ts";
 import { DashboardData } from "../../worker/operator/dashboard/data-schema.ts";
+import { channelClient, escrowChannel } from "../support/channels.ts";
 import { officialV2Fetch } from "../support/x402-clients.ts";
 
 // The operator console in a real browser (Debian's Chromium, driven by playwright-core) on the real
-// stack, after real paid calls and a failed one: the figures on the page are the ledger's and the
+// stack, after real paid calls (by transfer and by channel) and a failed one: the figures on the page are the ledger's and the
 // chain's, it updates itself, and the session is what the issue asks (cookie flags, sign-out, no
 // data without it, wrong tokens refused and limited). Screenshot: .tmp/test-artifacts/dashboard.png
 // (DASHBOARD_SCREENSHOT=docs also writes docs/dashboard.png, the README's).
@@ -24,7 +25,7 @@ let pay: ReturnType<typeof officialV2Fetch>;
 const sentiment = (text: string) => pay(`${stack.edge.url}/v1/sentiment`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }) });
 const dollars = (baseUnits: bigint) => `$${(Number(baseUnits) / 1e6).toFixed(2)}`; // sentiment costs whole cents
 interface Ledger {
-  payments: Array<{ id: number; txHash: string | null; charged: string }>;
+  payments: Array<{ id: number; scheme: string; txHash: string | null; charged: string }>;
   totals: { count: number; amount: string };
 }
 const ledger = async () => (await (await stack.admin("/admin/payments?limit=1000")).json()) as Ledger;
@@ -43,6 +44,12 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   pay = officialV2Fetch(stack.chain.accounts.payers[0], { network: stack.network, asset: stack.usdc });
   for (const text of ["great", "awful", "fine"]) expect((await sentiment(text)).status).toBe(200);
+  // Two more by channel (the official batch-settlement client): a deposit, then a voucher.
+  const channel = channelClient(stack, stack.chain.accounts.payers[1]);
+  for (const text of ["by channel", "by voucher"]) {
+    const response = await channel.pay(`${stack.edge.url}/v1/sentiment`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }) });
+    expect(response.status).toBe(200);
+  }
   // A job that fails at the model: refused with its reason, nothing charged.
   stack.standin.injectFailure({ mode: "http_500" });
   const failed = await sentiment("this one fails");
@@ -108,21 +115,42 @@ describe("signed in", () => {
 
   it("shows the ledger's revenue, paid calls and payments, and the chain's transfers", async () => {
     const book = await ledger();
-    const onChain = await transferEvents(stack.chain.rpcUrl, stack.usdc, { to: stack.payTo });
-    expect(book.totals.count).toBe(3);
-    expect(onChain.reduce((a, t) => a + t.value, 0n)).toBe(BigInt(book.totals.amount));
+    expect(book.totals.count).toBe(5);
     const total = dollars(BigInt(book.totals.amount));
     for (const window of ["today", "7d", "30d"]) {
       expect(await page.locator(`[data-figure="revenue-${window}"]`).textContent()).toBe(total);
-      expect(await page.locator(`[data-figure="revenue-${window}-calls"]`).textContent()).toBe("3 paid calls");
+      expect(await page.locator(`[data-figure="revenue-${window}-calls"]`).textContent()).toBe("5 paid calls");
     }
-    expect(await page.locator('[data-figure="calls-paid"]').textContent()).toBe("3");
-    const shownTx = await page.locator("#payment-table [data-tx]").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-tx")));
-    expect(new Set(shownTx)).toEqual(new Set(book.payments.map((p) => p.txHash)));
-    expect(new Set(shownTx)).toEqual(new Set(onChain.map((t) => t.txHash)));
+    expect(await page.locator('[data-figure="calls-paid"]').textContent()).toBe("5");
     for (const p of book.payments) expect(await page.locator(`[data-charged="${p.id}"]`).textContent()).toBe(dollars(BigInt(p.charged)));
     expect(await page.locator("#revenue-by-service tbody").textContent()).toContain("sentiment");
+    const schemes = await page.locator("#revenue-by-scheme tbody tr td:first-child").allTextContents();
+    expect(schemes.sort()).toEqual(["batch-settlement", "exact"]);
     expect(await page.locator("#revenue-chart canvas").count()).toBeGreaterThan(0);
+
+    // The chain: every exact payment is a USDC transfer to payTo, one to one; the channel's first call
+    // is its deposit's transaction, the second a voucher with none.
+    const onChain = await transferEvents(stack.chain.rpcUrl, stack.usdc, { to: stack.payTo });
+    const byTransfer = book.payments.filter((p) => p.scheme === "exact");
+    expect(onChain.reduce((a, t) => a + t.value, 0n)).toBe(byTransfer.reduce((a, p) => a + BigInt(p.charged), 0n));
+    expect(new Set(onChain.map((t) => t.txHash))).toEqual(new Set(byTransfer.map((p) => p.txHash)));
+    const shownTx = await page.locator("#payment-table [data-tx]").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-tx")));
+    expect(new Set(shownTx)).toEqual(new Set(book.payments.flatMap((p) => (p.txHash ? [p.txHash] : []))));
+    expect(shownTx).toHaveLength(4);
+  });
+
+  it("shows the channel: its deposit as the escrow holds it, and what it was charged as unclaimed", async () => {
+    const data = DashboardData.parse(await (await page.request.get(`${stack.edge.url}/dashboard/data`)).json());
+    const [channel] = data.channels!.owing;
+    expect(data.channels!.owing).toHaveLength(1);
+    const charged = (await ledger()).payments.filter((p) => p.scheme === "batch-settlement").reduce((a, p) => a + BigInt(p.charged), 0n);
+    const escrow = await escrowChannel(stack, channel!.channelId as `0x${string}`);
+    expect(escrow.totalClaimed).toBe(0n);
+    expect(BigInt(channel!.deposit!)).toBe(escrow.balance);
+    expect(BigInt(channel!.unclaimed)).toBe(charged);
+    expect(await page.locator('[data-figure="channels-owing"]').textContent()).toBe("1");
+    expect(await page.locator('[data-figure="channels-unclaimed"]').textContent()).toBe(dollars(charged));
+    expect(await page.locator(`[data-unclaimed="${channel!.channelId}"]`).textContent()).toBe(dollars(charged));
   });
 
   it("lists the failed call as not charged, by its reason, linked to what it means", async () => {
@@ -141,8 +169,8 @@ describe("signed in", () => {
     const slots = runner!.models.reduce((n, m) => n + m.capacity, 0);
     expect(await page.locator(`[data-slots="${runner!.runnerId}"]`).textContent()).toBe(`0 / ${slots}`);
     expect(await page.locator("#runner-table").textContent()).toContain("qwen2.5:7b");
-    // The three paid jobs; the failed one is no job served.
-    expect(await page.locator(`[data-jobs-served="${runner!.runnerId}"]`).textContent()).toBe("3");
+    // The five paid jobs; the failed one is no job served.
+    expect(await page.locator(`[data-jobs-served="${runner!.runnerId}"]`).textContent()).toBe("5");
     expect(await page.locator(`[data-queued="${runner!.runnerId}"]`).textContent()).toBe("0");
   });
 
@@ -152,8 +180,9 @@ describe("signed in", () => {
     const { createPublicClient, http } = await import("viem");
     const chain = createPublicClient({ transport: http(stack.chain.rpcUrl) });
     expect(BigInt(data.settlement.balanceWei!)).toBe(await chain.getBalance({ address: relayer }));
-    // Every settlement is a transfer sent by the relayer: their receipts' fees are the gas it spent.
-    const receipts = await Promise.all((await ledger()).payments.map((p) => chain.getTransactionReceipt({ hash: p.txHash as `0x${string}` })));
+    // Every transaction behind a payment (the transfers, the channel's deposit) was sent by the relayer: their fees are the gas it spent.
+    const hashes = (await ledger()).payments.flatMap((p) => (p.txHash ? [p.txHash as `0x${string}`] : []));
+    const receipts = await Promise.all(hashes.map((hash) => chain.getTransactionReceipt({ hash })));
     expect(receipts.every((r) => r.from.toLowerCase() === relayer.toLowerCase())).toBe(true);
     expect(BigInt(data.settlement.gasSpentWei!)).toBe(receipts.reduce((sum, r) => sum + r.gasUsed * r.effectiveGasPrice, 0n));
     expect(data.settlement.pendingTransactions).toBe(0);
@@ -165,7 +194,7 @@ describe("signed in", () => {
     expect((await sentiment("one more")).status).toBe(200);
     const book = await ledger();
     await expect.poll(() => page.locator('[data-figure="revenue-today"]').textContent(), { timeout: 30_000, interval: 500 }).toBe(dollars(BigInt(book.totals.amount)));
-    expect(await page.locator("#payment-table [data-tx]").count()).toBe(4);
+    expect(await page.locator("#payment-table [data-tx]").count()).toBe(5);
   });
 
   it("exports the ledger as CSV for a range, through the session", async () => {

@@ -2,6 +2,7 @@ import type { EdgeConfig } from "../../config/edge-config.ts";
 import { channelSettingsFor } from "../../payments/schemes/batch-settlement/channel-settings.ts";
 import { AdminStats, ChannelsAnswer, FacilitatorAnswer, PaymentsAnswer, readSource, RunnersAnswer, type AdminDispatch, type SourceResult } from "./admin-sources.ts";
 import { summarizeCalls } from "./call-summary.ts";
+import { channelDetails, type ChannelDetail } from "./channel-details.ts";
 import { DashboardData } from "./data-schema.ts";
 import { explorerFor } from "./explorers.ts";
 import { relayerGas } from "./relayer-gas.ts";
@@ -33,6 +34,9 @@ export async function dashboardData(admin: AdminDispatch, config: EdgeConfig, en
     return result.ok ? result.settings : null;
   })();
   const claimMaxAgeMs = channelSettings ? channelSettings.claimMaxAgeSeconds * 1000 : null;
+
+  const details = channels && channels.ok ? await channelDetails(env, channels.value.owing) : new Map<string, ChannelDetail>();
+  const unclaimedOf = (c: { channelId: string; unclaimed: string }) => details.get(c.channelId)?.unclaimed ?? c.unclaimed;
 
   return DashboardData.parse({
     generatedAt: iso(now),
@@ -69,14 +73,16 @@ export async function dashboardData(admin: AdminDispatch, config: EdgeConfig, en
         ? {
             owing: channels.value.owing.map((c) => ({
               channelId: c.channelId,
-              unclaimed: c.unclaimed,
+              unclaimed: unclaimedOf(c),
+              deposit: details.get(c.channelId)?.deposit ?? null,
               unclaimedSince: c.unclaimedSince === null ? null : iso(c.unclaimedSince),
               // A pending withdrawal is claimed at the claim job's next round; otherwise by the age limit.
               nextClaimBy: c.withdrawRequestedAt > 0 ? iso(now) : c.unclaimedSince !== null && claimMaxAgeMs !== null ? iso(c.unclaimedSince + claimMaxAgeMs) : null,
               withdrawRequestedAt: c.withdrawRequestedAt > 0 ? iso(c.withdrawRequestedAt * 1000) : null,
+              withdrawAmount: details.get(c.channelId)?.withdrawAmount ?? null,
               withdrawDeadline: c.withdrawRequestedAt > 0 && channelSettings ? iso((c.withdrawRequestedAt + channelSettings.withdrawDelaySeconds) * 1000) : null,
             })),
-            unclaimedTotal: channels.value.owing.reduce((a, c) => a + BigInt(c.unclaimed), 0n).toString(),
+            unclaimedTotal: channels.value.owing.reduce((a, c) => a + BigInt(unclaimedOf(c)), 0n).toString(),
           }
         : null,
     payments: payments.ok

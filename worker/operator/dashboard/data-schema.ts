@@ -80,12 +80,15 @@ export const DashboardData = z.object({
         z.object({
           channelId: z.string(),
           unclaimed: Amount,
+          /** The payer's deposits in the escrow for this channel (null: its object could not be read). */
+          deposit: Amount.nullable(),
           unclaimedSince: IsoTime.nullable(),
           /** When the claim job claims it at the latest (its age limit, or now for a pending withdrawal). */
           nextClaimBy: IsoTime.nullable(),
           withdrawRequestedAt: IsoTime.nullable(),
           /** When a pending withdrawal completes: what is unclaimed by then is the payer's again. */
           withdrawDeadline: IsoTime.nullable(),
+          withdrawAmount: Amount.nullable(),
         }),
       ),
       unclaimedTotal: Amount,

@@ -52,7 +52,7 @@ export function dashboardPage({ network }: { network: string }): string {
     <div class="split">
       <div class="card"><h3>Relayer</h3><dl id="relayer"></dl></div>
       <div class="card"><h3>Channels</h3><dl id="channel-summary"></dl>
-        <table id="channel-table"><thead><tr><th>channel</th><th>unclaimed</th><th>since</th><th>claimed by</th><th>withdrawal ends</th></tr></thead><tbody></tbody></table></div>
+        <table id="channel-table"><thead><tr><th>channel</th><th>deposit</th><th>unclaimed</th><th>since</th><th>claimed by</th><th>withdrawal</th></tr></thead><tbody></tbody></table></div>
     </div>
   </section>
 

@@ -135,7 +135,16 @@ function renderSettlement(data, usd) {
   fillList(document.getElementById("channel-summary"), c ? [["channels owing a claim", el("span", { "data-figure": "channels-owing" }, count(c.owing.length))], ["unclaimed", el("span", { "data-figure": "channels-unclaimed" }, usd(c.unclaimedTotal))]] : [["channels", "not offered on this edge"]]);
   fillTable(
     document.getElementById("channel-table"),
-    c ? c.owing.map((o) => [el("code", { title: o.channelId }, short(o.channelId)), usd(o.unclaimed), ago(o.unclaimedSince), time(o.nextClaimBy), o.withdrawDeadline ? el("span", { class: "badge low" }, time(o.withdrawDeadline)) : "—"]) : [],
+    c
+      ? c.owing.map((o) => [
+          el("code", { title: o.channelId }, short(o.channelId)),
+          o.deposit === null ? "—" : usd(o.deposit),
+          el("span", { "data-unclaimed": o.channelId }, usd(o.unclaimed)),
+          ago(o.unclaimedSince),
+          time(o.nextClaimBy),
+          o.withdrawDeadline ? el("span", { class: "badge low" }, `${o.withdrawAmount === null ? "" : `${usd(o.withdrawAmount)} `}by ${time(o.withdrawDeadline)}`) : "—",
+        ])
+      : [],
     "nothing unclaimed",
   );
 }
