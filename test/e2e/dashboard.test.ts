@@ -127,6 +127,9 @@ describe("signed in", () => {
     const schemes = await page.locator("#revenue-by-scheme tbody tr td:first-child").allTextContents();
     expect(schemes.sort()).toEqual(["batch-settlement", "exact"]);
     expect(await page.locator("#revenue-chart canvas").count()).toBeGreaterThan(0);
+    // The token is in no page and no answer the page reads.
+    expect(await page.content()).not.toContain(ADMIN_TOKEN);
+    expect(await (await page.request.get(`${stack.edge.url}/dashboard/data`)).text()).not.toContain(ADMIN_TOKEN);
 
     // The chain: every exact payment is a USDC transfer to payTo, one to one; the channel's first call
     // is its deposit's transaction, the second a voucher with none.

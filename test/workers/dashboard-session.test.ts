@@ -63,6 +63,13 @@ describe("signing in to the dashboard", () => {
     }
   });
 
+  it("reads no form of undeclared or excessive length", async () => {
+    const headers = { Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded", "CF-Connecting-IP": "198.51.100.5" };
+    const streamed = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(`token=${TOKEN}`)), c.close()) });
+    expect((await fetchEdge("/dashboard/sign-in", { method: "POST", headers, body: streamed, duplex: "half" } as RequestInit)).status).toBe(411);
+    expect((await fetchEdge("/dashboard/sign-in", { method: "POST", headers, body: `token=${TOKEN}&pad=${"x".repeat(5000)}` })).status).toBe(413);
+  });
+
   it("changes nothing on GET: there is no GET sign-in or sign-out", async () => {
     for (const path of [`/dashboard/sign-in?token=${TOKEN}`, "/dashboard/sign-out"]) expect((await fetchEdge(path)).status).toBe(404);
   });

@@ -23,8 +23,10 @@ export async function signInRoute(c: Context<AppEnv>): Promise<Response> {
   if (!expected) return page(503, "The dashboard is disabled: set the ADMIN_TOKEN secret.");
   if (!isSameOrigin(c.req.raw)) return page(403, "This sign-in did not come from this edge's own page.");
   if (!(c.req.header("Content-Type") ?? "").startsWith("application/x-www-form-urlencoded")) return page(415, "Sign in with the form.");
+  // A browser's form post always declares its length; without one the body is not read at all.
   const declared = Number(c.req.header("Content-Length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > MAX_FORM_BYTES) return page(413, "That form was too large.");
+  if (!Number.isFinite(declared)) return page(411, "Sign in with the form.");
+  if (declared > MAX_FORM_BYTES) return page(413, "That form was too large.");
   const text = await c.req.text();
   if (text.length > MAX_FORM_BYTES) return page(413, "That form was too large.");
   const form = SignInForm.safeParse(Object.fromEntries(new URLSearchParams(text)));
