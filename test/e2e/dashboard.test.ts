@@ -189,6 +189,7 @@ describe("signed in", () => {
     expect(receipts.every((r) => r.from.toLowerCase() === relayer.toLowerCase())).toBe(true);
     expect(BigInt(data.settlement.gasSpentWei!)).toBe(receipts.reduce((sum, r) => sum + r.gasUsed * r.effectiveGasPrice, 0n));
     expect(data.settlement.pendingTransactions).toBe(0);
+    expect(data.settlement.stuckTransactions).toBe(0);
     expect(data.settlement.level).toBe("ok");
     expect(await page.locator('[data-figure="gas-level"]').textContent()).toBe("ok");
   });

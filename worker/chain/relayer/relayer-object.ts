@@ -102,6 +102,14 @@ export abstract class RelayerObject extends DurableObject<Env> implements Relaye
     return outcome;
   }
 
+  /**
+   * Transactions still journaled as sent past the receipt wait: send() gave up waiting for them
+   * (its caller got `unknown`), and the sweep has yet to find out what became of them.
+   */
+  stuckTransactions(now = Date.now()): number {
+    return this.journal.all().filter((e) => e.state === "sent" && now - e.updatedAt > DEFAULT_RELAYER_TIMING.receiptTimeoutMs).length;
+  }
+
   /** Wei the relayer's mined transactions cost from the UTC day of `since` on (the dashboard's gas vs revenue). */
   gasSpentSince(since: number): string {
     return this.gas.since(since);

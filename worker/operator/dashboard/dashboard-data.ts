@@ -28,7 +28,7 @@ export async function dashboardData(admin: AdminDispatch, config: EdgeConfig, en
   const problems = [month, day, runners, facilitator, channels, payments].flatMap((r: SourceResult<unknown> | null) => (r && !r.ok ? [{ source: r.source, code: r.code, message: r.message }] : []));
 
   const relayer = facilitator.ok && facilitator.value.kind === "embedded" ? facilitator.value : null;
-  const gas = config.facilitator.kind === "embedded" ? await relayerGas(env, config.payment.network, since30) : { balanceWei: null, settlementsLeft: null, level: "unknown" as const, pendingTransactions: null, gasSpentWei: null };
+  const gas = config.facilitator.kind === "embedded" ? await relayerGas(env, config.payment.network, since30) : { balanceWei: null, settlementsLeft: null, level: "unknown" as const, pendingTransactions: null, stuckTransactions: null, gasSpentWei: null };
   const channelSettings = (() => {
     const result = channelSettingsFor(env);
     return result.ok ? result.settings : null;

@@ -71,6 +71,7 @@ export const DashboardData = z.object({
     settlementsLeft: z.int().min(0).nullable(),
     level: GasLevel,
     pendingTransactions: z.int().min(0).nullable(),
+    stuckTransactions: z.int().min(0).nullable(),
     /** Gas the relayer's mined transactions cost over the last 30 UTC days (the revenue window beside it). */
     gasSpentWei: Amount.nullable(),
   }),

@@ -8,6 +8,8 @@ export interface RelayerGas {
   settlementsLeft: number | null;
   level: z.infer<typeof GasLevel>;
   pendingTransactions: number | null;
+  /** Pending past the receipt wait (Relayer.stuckTransactions). */
+  stuckTransactions: number | null;
   /** Gas the relayer's mined transactions cost since `since` (its UTC day), wei. */
   gasSpentWei: string | null;
 }
@@ -20,8 +22,8 @@ export interface RelayerGas {
 export async function relayerGas(env: Env, network: string, since: number): Promise<RelayerGas> {
   try {
     const relayer = env.RELAYER.getByName(network);
-    const [status, gasSpentWei] = await Promise.all([relayer.status(), relayer.gasSpentSince(since)]);
-    if (status.balanceWei === null || status.maxFeePerGasWei === null) return { balanceWei: status.balanceWei, settlementsLeft: null, level: "unknown", pendingTransactions: status.pending, gasSpentWei };
+    const [status, gasSpentWei, stuckTransactions] = await Promise.all([relayer.status(), relayer.gasSpentSince(since), relayer.stuckTransactions()]);
+    if (status.balanceWei === null || status.maxFeePerGasWei === null) return { balanceWei: status.balanceWei, settlementsLeft: null, level: "unknown", pendingTransactions: status.pending, stuckTransactions, gasSpentWei };
     const balance = BigInt(status.balanceWei);
     const fee = BigInt(status.maxFeePerGasWei);
     const left = balance / (GAS_PER_SETTLEMENT * (fee > 0n ? fee : 1n));
@@ -30,9 +32,10 @@ export async function relayerGas(env: Env, network: string, since: number): Prom
       settlementsLeft: left > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(left),
       level: gasLevel(balance, fee),
       pendingTransactions: status.pending,
+      stuckTransactions,
       gasSpentWei,
     };
   } catch {
-    return { balanceWei: null, settlementsLeft: null, level: "unknown", pendingTransactions: null, gasSpentWei: null };
+    return { balanceWei: null, settlementsLeft: null, level: "unknown", pendingTransactions: null, stuckTransactions: null, gasSpentWei: null };
   }
 }

@@ -125,7 +125,7 @@ function renderSettlement(data, usd) {
           ["relayer", link("address", s.relayer)],
           ["gas balance", el("span", {}, el("span", { "data-figure": "gas-balance" }, s.balanceWei === null ? "—" : ether(s.balanceWei)), " ", badge(s.level))],
           ["settlements left", el("span", { "data-figure": "settlements-left" }, count(s.settlementsLeft))],
-          ["pending transactions", el("span", { "data-figure": "pending-transactions" }, count(s.pendingTransactions))],
+          ["pending / stuck", el("span", {}, el("span", { "data-figure": "pending-transactions" }, count(s.pendingTransactions)), " / ", el("span", { "data-figure": "stuck-transactions", class: s.stuckTransactions ? "badge low" : undefined }, count(s.stuckTransactions)))],
           ["gas spent (30 d)", el("span", { "data-figure": "gas-spent" }, s.gasSpentWei === null ? "—" : ether(s.gasSpentWei))],
           ["revenue (30 d)", usd(revenue30)],
         ]
