@@ -24,6 +24,7 @@ import { ensureAlertWatch } from "./operator/alerts/alert-watch.ts";
 import { metricsAuth } from "./operator/metrics/metrics-auth.ts";
 import { metricsRoute } from "./operator/metrics/metrics-route.ts";
 import { paymentSchemesFor, schemeProblems } from "./payments/schemes/registry.ts";
+import { cors } from "./http/cors.ts";
 
 const schemesOf = (c: Context<AppEnv>) => paymentSchemesFor(c.var.config, c.env);
 const notFound = () => jsonError(404, "not_found", "no such route");
@@ -51,6 +52,13 @@ export function createApp() {
     ensureAlertWatch(c.env, parsed.config, (p) => c.executionCtx.waitUntil(p));
     await next();
   });
+
+  // Browsers are x402 clients too: paid, discovery and MCP routes answer CORS (CORS_ORIGINS), and
+  // nothing else does — the operator's routes below stay unreadable from other origins.
+  const corsOrigins = (c: Context<AppEnv>) => c.var.config.corsOrigins;
+  for (const path of ["/", "/.well-known/*", "/openapi.json"]) app.use(path, cors(corsOrigins, ["GET", "HEAD"]));
+  app.use("/v1/*", cors(corsOrigins, ["GET", "POST"]));
+  app.use("/mcp", cors(corsOrigins, ["GET", "POST", "DELETE"]));
 
   // Discovery: what is for sale, for people (HTML) and machines (JSON, OpenAPI).
   app.get("/", async (c) => {

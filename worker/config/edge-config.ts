@@ -7,6 +7,8 @@ import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from "../../protocol/image-inp
 import { parseEvmAddress } from "../chain/evm-address.ts";
 import { KNOWN_NETWORKS, chainIdOf } from "../chain/networks.ts";
 import { parseServicesConfig, type ServiceOffer } from "./services-config.ts";
+import { CorsOriginsSchema } from "./cors-origins.ts";
+import type { CorsOrigins } from "../http/cors-policy.ts";
 
 /**
  * Everything the edge is configured with, parsed once per isolate from the Worker's env
@@ -89,6 +91,8 @@ const RawEnvSchema = z.object({
   BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
   /** The payment schemes offered, in the order 402s list them (names checked by payments/schemes/registry.ts). */
   PAYMENT_SCHEMES: z.string().regex(/^[a-z0-9-]+(\s*,\s*[a-z0-9-]+)*$/, "must be a comma-separated list of scheme names").optional(),
+  /** Which web pages may call the paid, discovery and MCP routes from a browser (never /admin, /dashboard, /metrics, /tunnel). */
+  CORS_ORIGINS: CorsOriginsSchema,
 });
 
 export interface PaymentConfig {
@@ -122,6 +126,8 @@ export interface EdgeConfig {
   benchRoutes: boolean;
   /** PAYMENT_SCHEMES in order; null: the registry's default order. */
   paymentSchemes: string[] | null;
+  /** CORS_ORIGINS: `*` or the exact origins whose pages may read the browser-facing routes. */
+  corsOrigins: CorsOrigins;
   chat: { models: string[]; basePrice: bigint; pricePerMillionTokens: bigint; defaultMaxTokens: number };
   embeddings: { models: string[]; basePrice: bigint; pricePerMillionTokens: bigint };
   services: ServiceOffer[];
@@ -196,6 +202,7 @@ export function parseEdgeConfig(env: Record<string, unknown>): ConfigResult {
       jobTimeoutMs: e.JOB_TIMEOUT_MS,
       benchRoutes: e.BENCH_ROUTES === "on",
       paymentSchemes: e.PAYMENT_SCHEMES ? csv(e.PAYMENT_SCHEMES) : null,
+      corsOrigins: e.CORS_ORIGINS,
       chat: {
         models,
         basePrice: e.CHAT_BASE_PRICE,
