@@ -25,6 +25,7 @@ import { metricsAuth } from "./operator/metrics/metrics-auth.ts";
 import { metricsRoute } from "./operator/metrics/metrics-route.ts";
 import { paymentSchemesFor, schemeProblems } from "./payments/schemes/registry.ts";
 import { cors } from "./http/cors.ts";
+import { paidResource } from "./offers/paid-resource.ts";
 
 const schemesOf = (c: Context<AppEnv>) => paymentSchemesFor(c.var.config, c.env);
 const notFound = () => jsonError(404, "not_found", "no such route");
@@ -92,7 +93,9 @@ export function createApp() {
     const origin = new URL(c.req.url).origin;
     const endpoint = paidEndpoints(c.var.config).find((e) => e.path === new URL(c.req.url).pathname);
     if (!endpoint || endpoint.path === "/v1/models") return next();
-    return refundRoute(c, { price: endpoint.examplePrice, resource: { url: `${origin}${endpoint.path}`, description: endpoint.description, mimeType: "application/json" } });
+    // The terms carry the bazaar extension like a POST's 402: an index that probes the URL with GET learns the contract too.
+    const resource = paidResource({ url: `${origin}${endpoint.path}`, description: endpoint.description, mimeType: "application/json", inputSchema: endpoint.inputSchema, outputSchema: endpoint.outputSchema, exampleBody: endpoint.example.input, exampleOutput: endpoint.example.output });
+    return refundRoute(c, { price: endpoint.examplePrice, resource });
   });
 
   // MCP agents: the catalog services as paid tools (x402 in `_meta`), same payment core.

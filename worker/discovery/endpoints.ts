@@ -1,14 +1,15 @@
 import type { EdgeConfig } from "../config/edge-config.ts";
-import { ChatCompletionRequestSchema, ChatCompletionResponseSchema } from "../services/chat-completions/request-schema.ts";
-import { planChatJob } from "../services/chat-completions/to-job.ts";
-import { EmbeddingsRequestSchema, EmbeddingsResponseSchema } from "../services/embeddings/request-schema.ts";
-import { embeddingsPrice } from "../services/embeddings/price.ts";
+import { CHAT_MAX_BODY_BYTES, ChatCompletionRequestSchema, ChatCompletionResponseSchema } from "../services/chat-completions/request-schema.ts";
+import { chatCompletion } from "../services/chat-completions/completion-body.ts";
+import { chatQuotedTokenRange, planChatJob } from "../services/chat-completions/to-job.ts";
+import { EMBEDDINGS_MAX_BODY_BYTES, EmbeddingsRequestSchema, EmbeddingsResponseSchema } from "../services/embeddings/request-schema.ts";
+import { embeddingsPrice, embeddingsQuotedTokenRange } from "../services/embeddings/price.ts";
 import { jsonSchemaOf } from "../offers/json-schemas.ts";
 
 /** How a paid endpoint is priced, for discovery: fixed per call, or quoted from each request. */
 export type Pricing =
   | { kind: "per_call"; price: bigint }
-  | { kind: "per_token"; basePrice: bigint; pricePerMillionTokens: bigint; note: string };
+  | { kind: "per_token"; basePrice: bigint; pricePerMillionTokens: bigint; note: string; tokenRange: { min: number; max: number } };
 
 /** Everything the discovery documents (index page, /.well-known/x402, /openapi.json) say about a paid endpoint. */
 export interface PaidEndpoint {
@@ -50,11 +51,14 @@ export function paidEndpoints(config: EdgeConfig): PaidEndpoint[] {
       title: "Chat completions (OpenAI-compatible)",
       description: "OpenAI chat completions, streamed over SSE with stream: true; priced from the prompt size and max_tokens.",
       models: config.chat.models,
-      pricing: { kind: "per_token", basePrice: config.chat.basePrice, pricePerMillionTokens: config.chat.pricePerMillionTokens, note: `(prompt characters ÷ 3 + 1024 per image + max_tokens, default ${config.chat.defaultMaxTokens}) tokens` },
+      pricing: { kind: "per_token", basePrice: config.chat.basePrice, pricePerMillionTokens: config.chat.pricePerMillionTokens, note: `(prompt characters ÷ 3 + 1024 per image + max_tokens, default ${config.chat.defaultMaxTokens}) tokens`, tokenRange: chatQuotedTokenRange(CHAT_MAX_BODY_BYTES) },
       examplePrice: chatPlan.price,
       inputSchema: jsonSchemaOf(ChatCompletionRequestSchema, "input"),
       outputSchema: jsonSchemaOf(ChatCompletionResponseSchema),
-      example: { input: chatExample, output: { object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Hello! How can I help?" }, finish_reason: "stop" }] } },
+      example: {
+        input: chatExample,
+        output: chatCompletion({ id: "chatcmpl-example", created: 0, model: chatExample.model, content: "Hello! How can I help?", doneReason: "stop", metrics: { prompt_eval_count: 9, eval_count: 7, total_duration: 0, load_duration: 0, prompt_eval_duration: 0, eval_duration: 0 } }),
+      },
     });
   }
   if (config.embeddings.models.length > 0) {
@@ -64,11 +68,11 @@ export function paidEndpoints(config: EdgeConfig): PaidEndpoint[] {
       title: "Embeddings (OpenAI-compatible)",
       description: "OpenAI embeddings, float or base64 vectors; priced from the input length.",
       models: config.embeddings.models,
-      pricing: { kind: "per_token", basePrice: config.embeddings.basePrice, pricePerMillionTokens: config.embeddings.pricePerMillionTokens, note: "(input characters ÷ 3) tokens" },
+      pricing: { kind: "per_token", basePrice: config.embeddings.basePrice, pricePerMillionTokens: config.embeddings.pricePerMillionTokens, note: "(input characters ÷ 3) tokens", tokenRange: embeddingsQuotedTokenRange(EMBEDDINGS_MAX_BODY_BYTES) },
       examplePrice: embeddingsPrice([embedExample.input], config.embeddings),
       inputSchema: jsonSchemaOf(EmbeddingsRequestSchema, "input"),
       outputSchema: jsonSchemaOf(EmbeddingsResponseSchema),
-      example: { input: embedExample, output: { object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, -0.2] }] } },
+      example: { input: embedExample, output: { object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, -0.2] }], model: embedExample.model, usage: { prompt_tokens: 4, total_tokens: 4 } } },
     });
   }
   return [...services, ...openai];

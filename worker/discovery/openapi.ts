@@ -2,6 +2,7 @@ import type { EdgeConfig } from "../config/edge-config.ts";
 import type { PaymentScheme } from "../payments/core/payment-scheme.ts";
 import { paidEndpoints } from "./endpoints.ts";
 import { describePricing } from "./well-known.ts";
+import { paymentInfo } from "./payment-info.ts";
 
 const errorSchema = {
   type: "object",
@@ -27,7 +28,7 @@ export function openApiDocument(config: EdgeConfig, schemes: readonly PaymentSch
           },
           "400": error("Invalid body or image (before any payment is asked)."),
           "402": {
-            description: "Payment required, or the payment was refused (reason in the PAYMENT-REQUIRED header's `error`).",
+            description: "Payment Required: the terms, or why the payment was refused (the PAYMENT-REQUIRED header's `error`).",
             headers: { "PAYMENT-REQUIRED": { schema: { type: "string" }, description: "base64 JSON PaymentRequired (x402 v2)" } },
           },
           "413": error("Body or image too large."),
@@ -36,6 +37,8 @@ export function openApiDocument(config: EdgeConfig, schemes: readonly PaymentSch
           "503": error("No runner can take the job now (Retry-After); nothing was charged."),
           "504": error("The job timed out; nothing was charged."),
         },
+        // What x402 indexes read (x402scan): this operation is paid, by x402, at this price in USD.
+        "x-payment-info": paymentInfo(endpoint.pricing),
         "x-x402": {
           schemes: [...new Set(schemes.map((s) => s.scheme))],
           network: config.payment.network,
@@ -49,7 +52,14 @@ export function openApiDocument(config: EdgeConfig, schemes: readonly PaymentSch
   }
   return {
     openapi: "3.1.0",
-    info: { title: "edge402", version: "1", description: "Ollama inference sold per call for USDC over x402 (no accounts, no API keys: the payment is the authentication)." },
+    info: {
+      title: "edge402",
+      version: "1",
+      description: "Ollama inference sold per call for USDC over x402 (no accounts, no API keys: the payment is the authentication).",
+      // x402scan shows this to agents as how to use the API at a high level.
+      "x-guidance":
+        "POST a JSON body to a /v1/<service> path. Without a payment the answer is 402 with the terms in the PAYMENT-REQUIRED header (x402 v2; schemes batch-settlement and exact); retry with the signed payment in PAYMENT-SIGNATURE and read the receipt in PAYMENT-RESPONSE. Invalid input is refused (400) before any price is asked; a failed job is not charged. /v1/chat/completions and /v1/embeddings are OpenAI-compatible and priced per request.",
+    },
     servers: [{ url: origin }],
     paths,
     components: { schemas: { Error: errorSchema } },

@@ -27,6 +27,9 @@ const ResponseFormat = z.discriminatedUnion("type", [
   }),
 ]);
 
+/** The largest chat body read (images inline as base64 make bodies large); discovery's price range is bounded by it. */
+export const CHAT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
 export const ChatCompletionRequestSchema = z.object({
   model: z.string().min(1).max(200),
   messages: z.array(Message).min(1).max(256),
@@ -55,10 +58,13 @@ export const ChatCompletionResponseSchema = z.object({
   object: z.literal("chat.completion"),
   created: z.int(),
   model: z.string(),
+  // Every field chatCompletion() (completion-body.ts) sends: the discovery schema is strict, and the bazaar validator holds the example to it.
+  system_fingerprint: z.string(),
   choices: z.array(
     z.object({
       index: z.int(),
       message: z.object({ role: z.literal("assistant"), content: z.string() }),
+      logprobs: z.null(),
       finish_reason: z.enum(["stop", "length"]),
     }),
   ),

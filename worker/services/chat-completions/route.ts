@@ -9,13 +9,12 @@ import { modelMsOf } from "../../jobs/model-time.ts";
 import { jobOptions, servePaidCall } from "../paid-route.ts";
 import { chatCompletion } from "./completion-body.ts";
 import { completionStream } from "./completion-stream.ts";
-import { ChatCompletionRequestSchema, ChatCompletionResponseSchema } from "./request-schema.ts";
+import { CHAT_MAX_BODY_BYTES, ChatCompletionRequestSchema, ChatCompletionResponseSchema } from "./request-schema.ts";
 import { jsonSchemaOf } from "../../offers/json-schemas.ts";
 import { paidResource } from "../../offers/paid-resource.ts";
 import { planChatJob } from "./to-job.ts";
 import { priceForTokens } from "../token-price.ts";
 
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * POST /v1/chat/completions — OpenAI-compatible, paid per call, streamed over SSE when asked.
@@ -23,7 +22,7 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
  */
 export async function chatCompletionsRoute(c: Context<AppEnv>, { paid = true }: { paid?: boolean } = {}): Promise<Response> {
   const config = c.var.config;
-  const body = await readJsonBody(c.req.raw, MAX_BODY_BYTES);
+  const body = await readJsonBody(c.req.raw, CHAT_MAX_BODY_BYTES);
   if (!body.ok) return body.response;
   const parsed = ChatCompletionRequestSchema.safeParse(body.value);
   if (!parsed.success) return validationError(parsed.error);

@@ -1,5 +1,5 @@
 import { inspectImageInput } from "../../../protocol/image-input.ts";
-import { ChatJobSchema, type ChatJob, type ChatMessage, type GenerationOptions } from "../../../protocol/job.ts";
+import { ChatJobSchema, LIMITS, type ChatJob, type ChatMessage, type GenerationOptions } from "../../../protocol/job.ts";
 import { normalizeModelName } from "../../../protocol/models.ts";
 import type { EdgeConfig } from "../../config/edge-config.ts";
 import type { ChatCompletionRequest } from "./request-schema.ts";
@@ -9,6 +9,18 @@ import { priceForTokens } from "../token-price.ts";
 const TOKENS_PER_IMAGE = 1024;
 /** A deliberately generous characters-per-token ratio: the quote must not undercharge. */
 const CHARS_PER_TOKEN = 3;
+
+/** The most output tokens a request may ask for (max_tokens / max_completion_tokens in request-schema.ts). */
+const MAX_COMPLETION_TOKENS = 131_072;
+
+/**
+ * The fewest and most tokens a chat quote can count, for discovery's price range: every request asks
+ * at least one output token; a prompt has at most as many characters as its body has bytes, at most
+ * LIMITS.maxMessages messages of LIMITS.maxImagesPerJob images each (the job schema refuses more).
+ */
+export function chatQuotedTokenRange(maxBodyBytes: number): { min: number; max: number } {
+  return { min: 1, max: Math.ceil(maxBodyBytes / CHARS_PER_TOKEN) + LIMITS.maxMessages * LIMITS.maxImagesPerJob * TOKENS_PER_IMAGE + MAX_COMPLETION_TOKENS };
+}
 
 export type ChatJobPlan =
   | { ok: true; job: ChatJob; price: bigint; maxTokens: number; model: string; promptTokens: number }

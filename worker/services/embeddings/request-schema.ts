@@ -1,6 +1,9 @@
 import { z } from "zod";
 
 /** The OpenAI embeddings request. Token-array inputs are refused: the edge prices text it can read. */
+/** The largest embeddings body read; discovery's price range is bounded by it. */
+export const EMBEDDINGS_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
 export const EmbeddingsRequestSchema = z.object({
   model: z.string().min(1).max(200),
   input: z.union([

@@ -13,14 +13,13 @@ import { jobOptions, servePaidCall } from "../paid-route.ts";
 import { embeddingsBody } from "./embeddings-body.ts";
 import { embeddingsPrice } from "./price.ts";
 import { priceForTokens } from "../token-price.ts";
-import { EmbeddingsRequestSchema, EmbeddingsResponseSchema } from "./request-schema.ts";
+import { EMBEDDINGS_MAX_BODY_BYTES, EmbeddingsRequestSchema, EmbeddingsResponseSchema } from "./request-schema.ts";
 
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** POST /v1/embeddings — OpenAI-compatible, float or base64 vectors, priced from the input length. */
 export async function embeddingsRoute(c: Context<AppEnv>, { paid = true }: { paid?: boolean } = {}): Promise<Response> {
   const config = c.var.config;
-  const body = await readJsonBody(c.req.raw, MAX_BODY_BYTES);
+  const body = await readJsonBody(c.req.raw, EMBEDDINGS_MAX_BODY_BYTES);
   if (!body.ok) return body.response;
   const parsed = EmbeddingsRequestSchema.safeParse(body.value);
   if (!parsed.success) return validationError(parsed.error);
