@@ -53,6 +53,27 @@ describe("discovery", () => {
     }
   });
 
+  it("gives each paid operation x402scan's x-payment-info, and a paid URL's GET terms the bazaar extension too", async () => {
+    type Operation = { "x-payment-info": { price: Record<string, string>; protocols: unknown[] }; responses: Record<string, unknown> };
+    const openapi = (await (await edge("/openapi.json")).json()) as { info: Record<string, unknown>; paths: Record<string, { post: Operation }> };
+    expect(typeof openapi.info["x-guidance"]).toBe("string");
+    for (const service of SEED_SERVICES) {
+      const operation = openapi.paths[`/v1/${service.id}`]!.post;
+      const usd = `${service.defaultPrice / 1_000_000n}.${(service.defaultPrice % 1_000_000n).toString().padStart(6, "0")}`;
+      expect(operation["x-payment-info"]).toEqual({ price: { mode: "fixed", currency: "USD", amount: usd }, protocols: [{ x402: {} }] });
+      expect(operation.responses["402"]).toBeDefined();
+      const terms = await edge(`/v1/${service.id}`);
+      expect(terms.status).toBe(402);
+      const bazaar = decodePaymentRequiredHeader(terms.headers.get("PAYMENT-REQUIRED")!).extensions?.bazaar as { info: { input: { method: string; body: unknown } } };
+      expect(bazaar.info.input).toMatchObject({ method: "POST", body: service.example.input });
+    }
+    for (const path of ["/v1/chat/completions", "/v1/embeddings"]) {
+      const { price } = openapi.paths[path]!.post["x-payment-info"];
+      expect(price).toMatchObject({ mode: "dynamic", currency: "USD" });
+      expect(Number(price.min)).toBeLessThan(Number(price.max));
+    }
+  });
+
   it("answers / as JSON for machines", async () => {
     const response = await edge("/", { headers: { Accept: "application/json" } });
     expect(((await response.json()) as WellKnown).items.length).toBe(SEED_SERVICES.length + 2);
