@@ -315,7 +315,7 @@ try {
       { measure: `  …failed paid calls`, edge402: `${failed("edge")} of ${THROUGHPUT_N}`, "edge402 batch-settlement": `${failed("channel")} of ${CONCURRENCY * voucherCalls}`, reference: `${failed("reference")} of ${THROUGHPUT_N}`, "edge402/reference": "", "batch/exact": "", "batch/reference": "" },
       { measure: `  …reference + viem nonceManager`, edge402: fmt(rps("edge"), 1), "edge402 batch-settlement": fmt(channelRps, 1), reference: `${fmt(rps("managed"), 1)} (${failed("managed")} failed)`, "edge402/reference": ratio(rps("edge"), rps("managed")), "batch/exact": "", "batch/reference": ratio(channelRps, rps("managed")) },
       { measure: `unpaid requests/s (C=${CONCURRENCY}), the ceiling`, edge402: fmt(rps("edgeUnpaid"), 1), "edge402 batch-settlement": `${fmt((100 * channelRps) / rps("edgeUnpaid"), 0)}% of it paid`, reference: fmt(rps("referenceUnpaid"), 1), "edge402/reference": ratio(rps("edgeUnpaid"), rps("referenceUnpaid")), "batch/exact": "", "batch/reference": "" },
-      { measure: `gas per call (${CALLS_PER_CHANNEL} calls per channel)`, edge402: gasPerCallText(exactGas), "edge402 batch-settlement": gasPerCallText(channelGas), reference: "", "edge402/reference": "", "batch/exact": ratio(Number(channelGas.totalGas) / Number(channelGas.calls), Number(exactGas.totalGas) / Number(exactGas.calls)), "batch/reference": "" },
+      { measure: `gas per call (${CALLS_PER_CHANNEL} calls per channel)`, edge402: gasPerCallText(exactGas), "edge402 batch-settlement": gasPerCallText(channelGas), reference: "", "edge402/reference": "", "batch/exact": `${fmt(Number(channelGas.totalGas) / Number(channelGas.calls) / (Number(exactGas.totalGas) / Number(exactGas.calls)), 4)}×`, "batch/reference": "" },
       { measure: `  …as % of a $0.001 price`, edge402: `${exactCost.percentOfPrice}%`, "edge402 batch-settlement": `${channelCost.percentOfPrice}%`, reference: "", "edge402/reference": "", "batch/exact": "", "batch/reference": "" },
     ]),
   );
@@ -334,8 +334,8 @@ try {
       ` CPU per voucher check ≤ ${GOALS.voucherCpuMs} ms: ${fmt(voucherCpu, 3)} ms — ${goal(voucherCpu <= GOALS.voucherCpuMs)}.`,
   );
   console.log(
-    "\nAdded = paid − unpaid on the same path. Both settle on the same anvil (automine: settlement is near-instant here;" +
-      "\non Base it adds ~2 s to both). CPU per verification: edge402's local check vs the reference facilitator's verify" +
+    `\nAdded = paid − unpaid on the same path. Both settle on the same anvil (${env.BENCH_BLOCK_MS > 0 ? `a block every ${env.BENCH_BLOCK_MS} ms: every exact call waits for one` : "automine: settlement is near-instant here;"}` +
+      `\n${env.BENCH_BLOCK_MS > 0 ? "as on Base, whose blocks are 2 s" : "on Base it adds ~2 s to exact, BENCH_BLOCK_MS=2000"}). CPU per verification: edge402's local check vs the reference facilitator's verify` +
       "\n(its RPC client work included, the chain's not), both in this Node process. CPU per voucher check: edge402's local" +
       "\nvoucher verification the same way (the channel object's cumulative rule not included). Channel throughput: one channel" +
       "\nper slot, each voucher signed in the loop (in the wall time), deposits made before the clock.",
