@@ -30,18 +30,21 @@ if (!parsed.ok) {
 const config = parsed.config;
 const target = loadTarget(config.service);
 
-let loadStack: LoadStack | undefined;
-let finishing = false;
+/** The stack while it starts, so that a budget or a Ctrl-C that falls during its start still stops it. */
+let stackStarting: Promise<LoadStack> | undefined;
+let finishing: Promise<never> | undefined;
 const abort = new AbortController();
 
-async function finish(code: number, message?: string): Promise<never> {
-  if (!finishing) {
-    finishing = true;
+/** The first reason to finish wins: later ones (the run failing as its stack stops) wait for it. */
+function finish(code: number, message?: string): Promise<never> {
+  finishing ??= (async () => {
     if (message) console.error(message);
     abort.abort();
+    const loadStack = await stackStarting?.catch(() => undefined);
     await loadStack?.stack.stop().catch(() => {});
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return finishing;
 }
 process.on("SIGINT", () => void finish(130, "\ninterrupted; stopping the stack"));
 process.on("SIGTERM", () => void finish(130, "\nterminated; stopping the stack"));
@@ -49,8 +52,8 @@ const budget = setTimeout(() => void finish(3, `\nABORTED: the time budget of ${
 
 try {
   console.log(`edge402 load: ${config.n} × ${target.path} at concurrency ${config.c} by ${config.scheme}, ${config.runners} runners, budget ${config.maxSeconds} s\n`);
-  loadStack = await step(`stack: anvil + USDC, wrangler dev, ${config.runners} node-runners, ${config.ollamaHost ?? "the Ollama-API stand-in"}`, () => startLoadStack(config, target));
-  const { stack } = loadStack;
+  stackStarting = step(`stack: anvil + USDC, wrangler dev, ${config.runners} node-runners, ${config.ollamaHost ?? "the Ollama-API stand-in"}`, () => startLoadStack(config, target));
+  const { stack } = await stackStarting;
   console.log(`    processes: anvil ${stack.chain.anvil.pid}, wrangler dev ${stack.edge.process.pid}, runners ${stack.runners.map((r) => r.process.pid).join(" ")}`);
   const context = { config, stack, target, url: `${stack.edge.url}${target.path}` };
 

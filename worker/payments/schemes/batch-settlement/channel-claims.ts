@@ -128,10 +128,8 @@ export class ChannelClaims extends DurableObject<Env> {
     await this.reconcileRuns(clients);
     await this.watchWithdrawals(clients).catch((error: unknown) => console.error(`withdrawal watch failed (retried next round): ${describe(error)}`));
     const now = Date.now();
-    const report = await this.run((row) => row.withdraw_requested_at > 0 || BigInt(row.unclaimed) >= settings.claimThreshold || (row.unclaimed_since !== null && now - row.unclaimed_since >= settings.claimMaxAgeSeconds * 1000));
-    // A round that failed is retried after a pause, not at once: due channels stay due, so an alarm
-    // set for "now" would retry in a loop against the RPC (or relayer) that just failed it.
-    await this.scheduleNext(report.failures.length > 0 ? Date.now() + Math.min(settings.watchSeconds, CLAIM_RETRY_SECONDS) * 1000 : 0);
+    await this.run((row) => row.withdraw_requested_at > 0 || BigInt(row.unclaimed) >= settings.claimThreshold || (row.unclaimed_since !== null && now - row.unclaimed_since >= settings.claimMaxAgeSeconds * 1000));
+    await this.scheduleNext();
   }
 
   /** One claim round at a time (the alarm and an operator's claim may meet): a round starts when the last ended. */
@@ -256,7 +254,7 @@ export class ChannelClaims extends DurableObject<Env> {
   }
 
   /** The next time something may be due: a claim by age, or the next withdrawal watch while anything is owed. */
-  private async scheduleNext(notBefore = 0): Promise<void> {
+  private async scheduleNext(): Promise<void> {
     const clients = this.clients();
     if (!clients.ok) return;
     const { settings } = clients;
@@ -268,9 +266,14 @@ export class ChannelClaims extends DurableObject<Env> {
       if (row.withdraw_requested_at > 0 || BigInt(row.unclaimed) >= settings.claimThreshold) at = now;
       else if (row.unclaimed_since !== null) at = Math.min(at, row.unclaimed_since + settings.claimMaxAgeSeconds * 1000);
     }
-    at = Math.max(at, notBefore);
+    // After a failed round nothing is tried again before a pause — not by this alarm, nor by a channel
+    // reporting a withdrawal meanwhile: due channels stay due, so an alarm set for "now" would retry
+    // in a loop against the RPC (or relayer) that just failed it.
+    const last = this.ctx.storage.sql.exec<{ ended_at: number; failures: string }>("SELECT ended_at, failures FROM last_round WHERE id = 1").toArray()[0];
+    const pausedUntil = last && last.failures !== "[]" ? last.ended_at + Math.min(settings.watchSeconds, CLAIM_RETRY_SECONDS) * 1000 : 0;
+    at = Math.max(at, pausedUntil);
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, now));
+    if (current === null || current > at || current < pausedUntil) await this.ctx.storage.setAlarm(Math.max(at, now));
   }
 
   private rows(): ClaimableRow[] {
