@@ -1,4 +1,5 @@
 import { erc1271Verifier } from "../../chain/erc1271.ts";
+import { isolateRecoverer } from "../../chain/signatures/isolate-recoverer.ts";
 import type { EdgeConfig } from "../../config/edge-config.ts";
 import type { PaymentScheme, SchemeRecovery } from "../core/payment-scheme.ts";
 import { RemoteFacilitator } from "../facilitator/remote-facilitator.ts";
@@ -50,6 +51,7 @@ const SCHEMES: Readonly<Record<string, SchemeModule>> = {
             ? new EmbeddedExactSettlement(env.RELAYER.getByName(config.payment.network))
             : new RemoteFacilitator({ url: config.facilitator.url }),
         ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
+        recoverer: isolateRecoverer(),
       }),
   },
   [BATCH]: {
@@ -77,6 +79,7 @@ const SCHEMES: Readonly<Record<string, SchemeModule>> = {
         relayer: env.RELAYER.getByName(config.payment.network),
         chain: chainClientFor(config.facilitator.rpcUrl, config.payment.chainId),
         ...(config.rpcUrl ? { isValidContractSignature: erc1271Verifier(config.rpcUrl) } : {}),
+        recoverer: isolateRecoverer(),
       });
     },
   },

@@ -2,6 +2,7 @@ import type { SettleResponse } from "@x402/core/types";
 import type { Address, Hex } from "viem";
 import type { ChainClient } from "../../../chain/chain-client.ts";
 import type { RelayerPort } from "../../../chain/relayer/relayer-port.ts";
+import type { SignatureRecoverer } from "../../../chain/signatures/recoverer.ts";
 import type { PaymentConfig } from "../../../config/edge-config.ts";
 import type { PaymentScheme, SchemeOffer, SchemeRefund, SchemeSettlement, VerifyContext } from "../../core/payment-scheme.ts";
 import { PaymentReason, type PaymentRefusal } from "../../core/reasons.ts";
@@ -40,6 +41,8 @@ export interface BatchSchemeOptions {
   /** For reading the escrow (only when a channel's mirror is stale, and for deposits and refunds). */
   chain: Pick<ChainClient, "call">;
   isValidContractSignature?: (wallet: Address, digest: Hex, signature: Hex) => Promise<boolean>;
+  /** Who signed a digest; default noble (verify-batch.ts). */
+  recoverer?: SignatureRecoverer;
 }
 
 /** A batch payment once its channel reserved it. */
@@ -80,8 +83,16 @@ export class BatchSettlementScheme implements PaymentScheme<Reserved> {
   }
 
   verify(payload: PaymentPayload, offer: SchemeOffer, ctx: VerifyContext) {
-    const { config, settings, isValidContractSignature } = this.options;
-    return verifyBatchPayment(payload, { payment: config, settings, offer, nowMs: ctx.nowMs, minValidityMs: ctx.minValidityMs, ...(isValidContractSignature ? { isValidContractSignature } : {}) });
+    const { config, settings, isValidContractSignature, recoverer } = this.options;
+    return verifyBatchPayment(payload, {
+      payment: config,
+      settings,
+      offer,
+      nowMs: ctx.nowMs,
+      minValidityMs: ctx.minValidityMs,
+      ...(isValidContractSignature ? { isValidContractSignature } : {}),
+      ...(recoverer ? { recoverer } : {}),
+    });
   }
 
   /**

@@ -1,4 +1,5 @@
-import { hashTypedData, type Hex } from "viem";
+import type { Hex } from "viem";
+import { typedDataDigest } from "../../../chain/signatures/typed-data-digest.ts";
 import { batchDomain, channelConfigTypes } from "./batch-constants.ts";
 import type { ChannelConfig } from "./batch-payload.ts";
 
@@ -8,7 +9,7 @@ import type { ChannelConfig } from "./batch-payload.ts";
  * stored (the contract and the official client agree on the value, not the casing).
  */
 export function channelIdOf(config: ChannelConfig, chainId: number): Hex {
-  return hashTypedData({
+  return typedDataDigest({
     domain: batchDomain(chainId),
     types: channelConfigTypes,
     primaryType: "ChannelConfig",

@@ -1,5 +1,8 @@
-import { hashTypedData, isAddressEqual, recoverTypedDataAddress, zeroAddress, type Address, type Hex } from "viem";
+import { isAddressEqual, zeroAddress, type Address, type Hex } from "viem";
 import { parseEvmAddress } from "../../../chain/evm-address.ts";
+import { nobleRecoverer } from "../../../chain/signatures/noble-recoverer.ts";
+import type { SignatureRecoverer } from "../../../chain/signatures/recoverer.ts";
+import { digestOrNull, type TypedDataInput } from "../../../chain/signatures/typed-data-digest.ts";
 import type { PaymentConfig } from "../../../config/edge-config.ts";
 import type { SchemeOffer, Verdict, VerifiedPayment } from "../../core/payment-scheme.ts";
 import { PaymentReason, type PaymentRefusal } from "../../core/reasons.ts";
@@ -37,6 +40,8 @@ export interface BatchVerifyContext {
   nowMs: number;
   minValidityMs: number;
   isValidContractSignature?: (wallet: Address, digest: Hex, signature: Hex) => Promise<boolean>;
+  /** Who signed a digest (the Worker's is libsecp256k1 in wasm); default noble. */
+  recoverer?: SignatureRecoverer;
 }
 
 /**
@@ -150,14 +155,14 @@ function sameAddress(text: string, expected: string): boolean {
 }
 
 /** ECDSA by `signer` when there is one (no RPC); otherwise ERC-1271 by the contract wallet `wallet`. */
-async function signedBy(typedData: Parameters<typeof hashTypedData>[0], signature: Hex, signer: Address | null, wallet: Address, ctx: BatchVerifyContext): Promise<boolean> {
+async function signedBy(typedData: TypedDataInput, signature: Hex, signer: Address | null, wallet: Address, ctx: BatchVerifyContext): Promise<boolean> {
+  const digest = digestOrNull(typedData);
+  if (digest === null) return false;
   if (signature.length === 132 && signer) {
-    try {
-      if (isAddressEqual(await recoverTypedDataAddress({ ...typedData, signature } as Parameters<typeof recoverTypedDataAddress>[0]), signer)) return true;
-    } catch {
-      // not an ECDSA signature of anyone: maybe a contract wallet's
-    }
+    // null: not an ECDSA signature of anyone — maybe a contract wallet's
+    const recovered = await (ctx.recoverer ?? nobleRecoverer).recoverAddress(digest, signature);
+    if (recovered !== null && isAddressEqual(recovered, signer)) return true;
   }
   if (signer && !isAddressEqual(signer, wallet)) return false;
-  return ctx.isValidContractSignature ? ctx.isValidContractSignature(wallet, hashTypedData(typedData), signature).catch(() => false) : false;
+  return ctx.isValidContractSignature ? ctx.isValidContractSignature(wallet, digest, signature).catch(() => false) : false;
 }

@@ -1,5 +1,6 @@
 import type { SettleResponse } from "@x402/core/types";
 import type { Address, Hex } from "viem";
+import type { SignatureRecoverer } from "../../../chain/signatures/recoverer.ts";
 import type { PaymentConfig } from "../../../config/edge-config.ts";
 import type { PaymentScheme, SchemeOffer, SchemeSettlement, VerifyContext } from "../../core/payment-scheme.ts";
 import { PaymentReason, type PaymentRefusal } from "../../core/reasons.ts";
@@ -19,6 +20,8 @@ export interface ExactSchemeOptions {
   settlement: ExactSettlement;
   /** ERC-1271 for contract wallets; absent without an RPC URL (EOA signatures only). */
   isValidContractSignature?: (wallet: Address, digest: Hex, signature: Hex) => Promise<boolean>;
+  /** Who signed a digest; default noble (verify-exact.ts). */
+  recoverer?: SignatureRecoverer;
 }
 
 /**
@@ -40,7 +43,7 @@ export class ExactEvmScheme implements PaymentScheme<ExactPayment> {
   }
 
   verify(payload: PaymentPayload, offer: SchemeOffer, ctx: VerifyContext) {
-    const { config, isValidContractSignature } = this.options;
+    const { config, isValidContractSignature, recoverer } = this.options;
     return verifyExactPayment(payload as PaymentPayload<ExactEvmPayload>, {
       config,
       offer,
@@ -48,6 +51,7 @@ export class ExactEvmScheme implements PaymentScheme<ExactPayment> {
       nowMs: ctx.nowMs,
       minValidityMs: ctx.minValidityMs,
       ...(isValidContractSignature ? { isValidContractSignature } : {}),
+      ...(recoverer ? { recoverer } : {}),
     });
   }
 

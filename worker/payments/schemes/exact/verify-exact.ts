@@ -1,6 +1,9 @@
 import { authorizationTypes } from "@x402/evm";
-import { hashTypedData, isAddressEqual, recoverTypedDataAddress, type Address, type Hex } from "viem";
+import { isAddressEqual, type Address, type Hex } from "viem";
 import { parseEvmAddress } from "../../../chain/evm-address.ts";
+import { nobleRecoverer } from "../../../chain/signatures/noble-recoverer.ts";
+import type { SignatureRecoverer } from "../../../chain/signatures/recoverer.ts";
+import { digestOrNull } from "../../../chain/signatures/typed-data-digest.ts";
 import type { PaymentConfig } from "../../../config/edge-config.ts";
 import type { SchemeOffer, Verdict, VerifiedPayment } from "../../core/payment-scheme.ts";
 import { PaymentReason, type PaymentRefusal } from "../../core/reasons.ts";
@@ -39,6 +42,8 @@ export interface ExactVerifyContext {
    * Absent when the edge has no RPC URL: then only EOA signatures can pay.
    */
   isValidContractSignature?: (wallet: Address, digest: Hex, signature: Hex) => Promise<boolean>;
+  /** Who signed a digest (the Worker's is libsecp256k1 in wasm); default noble. */
+  recoverer?: SignatureRecoverer;
 }
 
 /**
@@ -102,16 +107,17 @@ export async function verifyExactPayment(payload: PaymentPayload<ExactEvmPayload
       nonce: authorization.nonce as Hex,
     },
   };
+  // One digest for both the ECDSA recovery and, failing that, the contract wallet's ERC-1271 check.
+  // A message viem will not hash (decoding makes this unreachable) is no one's signature.
+  const digest = digestOrNull(typedData);
   let signedByPayer = false;
+  if (digest === null) return refuse(ExactReason.invalidSignature, "the authorization cannot be hashed as EIP-712 typed data");
   if (isEcdsaSignature(signature)) {
-    try {
-      signedByPayer = isAddressEqual(await recoverTypedDataAddress({ ...typedData, signature }), authorization.from);
-    } catch {
-      signedByPayer = false;
-    }
+    const recovered = await (ctx.recoverer ?? nobleRecoverer).recoverAddress(digest, signature);
+    signedByPayer = recovered !== null && isAddressEqual(recovered, authorization.from);
   }
   if (!signedByPayer && ctx.isValidContractSignature) {
-    signedByPayer = await ctx.isValidContractSignature(authorization.from, hashTypedData(typedData), signature).catch(() => false);
+    signedByPayer = await ctx.isValidContractSignature(authorization.from, digest, signature).catch(() => false);
   }
   if (!signedByPayer) return refuse(ExactReason.invalidSignature, `signature does not recover to ${authorization.from}`);
 
