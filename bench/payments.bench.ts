@@ -19,7 +19,7 @@
 import { x402Facilitator } from "@x402/core/facilitator";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
-import { recoverTypedDataAddress, type Hex, type LocalAccount } from "viem";
+import type { Hex, LocalAccount } from "viem";
 import { batchDomain, voucherTypes } from "../worker/payments/schemes/batch-settlement/batch-constants.ts";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { localPublicClient } from "../dev/chain/local-client.ts";
@@ -35,6 +35,8 @@ import { chargedByChannel, channelThroughput } from "./lib/channel-calls.ts";
 import { gasCost, gasPerCallText, REFERENCE_PRICE_BASE_UNITS, withinPercent, type FeeAssumption } from "./lib/gas.ts";
 import { voucherPayloads } from "./lib/voucher-payloads.ts";
 import { ANVIL_KEYS } from "../dev/chain/accounts.ts";
+import { nodeWasmRecoverer } from "../dev/secp256k1-wasm.ts";
+import { typedDataDigest } from "../worker/chain/signatures/typed-data-digest.ts";
 import { startLocalStack } from "../dev/local-stack.ts";
 import { encodePayment, exactRequirements, paymentV2, readPaymentRequired } from "../dev/x402-payments.ts";
 import { exactOffer } from "../worker/payments/schemes/exact/exact-offer.ts";
@@ -154,6 +156,8 @@ try {
   const verifyPayloads = await Promise.all(Array.from({ length: VERIFY_N }, (_, i) => paymentV2(edgeRequired, stack.chain.chainId, payers[i % payers.length]!)));
   const config = { network: stack.network as `eip155:${number}`, chainId: stack.chain.chainId, v1NetworkName: null, asset: stack.usdc, assetName: stack.chain.usdc.name, assetVersion: stack.chain.usdc.version, payTo: stack.payTo, maxTimeoutSeconds: 300, minValiditySeconds: 30 };
   const offer = exactOffer(config, price, { url: edgeRequired.resource.url, description: "", mimeType: "application/json" });
+  // The Worker's recoverer (libsecp256k1 in wasm, worker/index.ts), the module read from disk here.
+  const recoverer = nodeWasmRecoverer();
   const cpuPerCall = async (fn: (i: number) => Promise<unknown>) => {
     // A tenth untimed first, alike for every variant: the first calls pay for the JIT and for the
     // curve's lazily built tables, which a running edge has long paid.
@@ -164,7 +168,7 @@ try {
     return (used.user + used.system) / 1000 / VERIFY_N;
   };
   const edgeVerifyCpu = await cpuPerCall(async (i) => {
-    const outcome = await verifyExactPayment(verifyPayloads[i] as PaymentPayloadV2, { config, offer, nowSeconds: Math.floor(Date.now() / 1000) });
+    const outcome = await verifyExactPayment(verifyPayloads[i] as PaymentPayloadV2, { config, offer, nowSeconds: Math.floor(Date.now() / 1000), recoverer });
     if (!outcome.ok) throw new Error(outcome.refusal.message);
   });
   // The voucher check, measured the same way: the edge's local verification (verify-batch.ts) of
@@ -176,13 +180,14 @@ try {
   const settings = { ...channelSettings.settings, receiverAuthorizer: stack.receiverAuthorizer };
   const channelConfig = { ...config, maxTimeoutSeconds: channelTerms.maxTimeoutSeconds };
   const voucherCpu = await cpuPerCall(async (i) => {
-    const outcome = await verifyBatchPayment(vouchers[i] as unknown as EdgePaymentPayload, { payment: channelConfig, settings, offer: { v2: channelTerms, v1: null }, nowMs: Date.now(), minValidityMs: 30_000 });
+    const outcome = await verifyBatchPayment(vouchers[i] as unknown as EdgePaymentPayload, { payment: channelConfig, settings, offer: { v2: channelTerms, v1: null }, nowMs: Date.now(), minValidityMs: 30_000, recoverer });
     if (!outcome.ok) throw new Error(outcome.refusal.message);
   });
-  // Of which the voucher's EIP-712 signature recovery alone (viem, pure JS secp256k1): the floor of the check.
+  // Of which the voucher's EIP-712 digest and signature recovery alone, as the check makes them: its floor.
   const recoveryCpu = await cpuPerCall(async (i) => {
     const { voucher } = (vouchers[i] as unknown as { payload: { voucher: { channelId: Hex; maxClaimableAmount: string; signature: Hex } } }).payload;
-    await recoverTypedDataAddress({ domain: batchDomain(stack.chain.chainId), types: voucherTypes, primaryType: "Voucher", message: { channelId: voucher.channelId, maxClaimableAmount: BigInt(voucher.maxClaimableAmount) }, signature: voucher.signature });
+    const digest = typedDataDigest({ domain: batchDomain(stack.chain.chainId), types: voucherTypes, primaryType: "Voucher", message: { channelId: voucher.channelId, maxClaimableAmount: BigInt(voucher.maxClaimableAmount) } });
+    if ((await recoverer.recoverAddress(digest, voucher.signature)) === null) throw new Error("voucher signature did not recover");
   });
   const facilitator = new x402Facilitator().register(stack.network as `${string}:${string}`, new ExactEvmScheme(referenceFacilitatorSigner({ rpcUrl: proxy!.url, chainId: stack.chain.chainId, relayerKey: ANVIL_KEYS[0] })));
   const referenceVerifyCpu = await cpuPerCall(async (i) => {
@@ -336,7 +341,8 @@ try {
   console.log(
     `\nAdded = paid − unpaid on the same path. Both settle on the same anvil (${env.BENCH_BLOCK_MS > 0 ? `a block every ${env.BENCH_BLOCK_MS} ms: every exact call waits for one` : "automine: settlement is near-instant here;"}` +
       `\n${env.BENCH_BLOCK_MS > 0 ? "as on Base, whose blocks are 2 s" : "on Base it adds ~2 s to exact, BENCH_BLOCK_MS=2000"}). CPU per verification: edge402's local check vs the reference facilitator's verify` +
-      "\n(its RPC client work included, the chain's not), both in this Node process. CPU per voucher check: edge402's local" +
+      "\n(its RPC client work included, the chain's not), both in this Node process, edge402's recovering with the Worker's" +
+      "\nlibsecp256k1 in wasm (worker/chain/signatures/). CPU per voucher check: edge402's local" +
       "\nvoucher verification the same way (the channel object's cumulative rule not included). Channel throughput: one channel" +
       "\nper slot, each voucher signed in the loop (in the wall time), deposits made before the clock.",
   );
