@@ -37,6 +37,9 @@ export default defineConfig({
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           testTimeout: 20_000,
+          // The first Durable Object call of a run loads the Worker's whole module graph through the
+          // pool's module service (10–18 s cold on two cores): whichever hook or test makes it pays that.
+          hookTimeout: 60_000,
           // The tunnel tests share one RunnerPool object (the Worker routes every runner to it) and
           // the same runner identities: files running side by side would replace each other's sockets.
           fileParallelism: false,
