@@ -113,8 +113,14 @@ export function createApp() {
   app.get("/admin/channels", adminChannelsRoute);
   app.get("/admin/runners", async (c) => c.json({ runners: await poolOf(c.env).status() }, 200, { "Cache-Control": "no-store" }));
 
-  // The operator console: a session cookie in the browser, the admin API (with the token) inside the Worker.
-  mountDashboard(app, (c) => async (path) => app.request(path, { headers: { Authorization: `Bearer ${c.var.config.adminToken ?? ""}` } }, c.env, c.executionCtx));
+  // The operator console: a session cookie in the browser, the admin API (with the token) inside the
+  // Worker, on behalf of the signed-in client's address (else every dashboard shared one guard bucket).
+  mountDashboard(app, (c) => async (path) => {
+    const headers = new Headers({ Authorization: `Bearer ${c.var.config.adminToken ?? ""}` });
+    const address = c.req.header("CF-Connecting-IP");
+    if (address) headers.set("CF-Connecting-IP", address);
+    return app.request(path, { headers }, c.env, c.executionCtx);
+  });
 
   app.notFound(() => notFound());
   app.onError((error) => {

@@ -1,6 +1,7 @@
-import { toFacilitatorEvmSigner, type FacilitatorEvmSigner } from "@x402/evm";
-import { createWalletClient, defineChain, http, nonceManager, publicActions, type Abi, type Hex, type TypedDataDefinition } from "viem";
+import type { FacilitatorEvmSigner } from "@x402/evm";
+import { createWalletClient, defineChain, http, nonceManager, publicActions, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { facilitatorSignerOf } from "../../dev/chain/facilitator-signer.ts";
 
 export interface ReferenceSignerOptions {
   rpcUrl: string;
@@ -31,15 +32,5 @@ export function referenceFacilitatorSigner({ rpcUrl, chainId, relayerKey, nonceM
   });
   const client = createWalletClient({ account, chain, transport: http(rpcUrl) }).extend(publicActions);
 
-  // FacilitatorEvmSigner describes ABIs and typed data loosely (unknown[], Record<string, unknown>)
-  // while viem types them precisely; the casts below are that library boundary and nothing more.
-  return toFacilitatorEvmSigner({
-    address: account.address,
-    getCode: (args) => client.getCode(args),
-    readContract: (args) => client.readContract({ ...args, abi: args.abi as Abi, args: args.args ?? [] }),
-    verifyTypedData: (args) => client.verifyTypedData(args as TypedDataDefinition & { address: Hex; signature: Hex }),
-    writeContract: (args) => client.writeContract({ ...args, abi: args.abi as Abi }),
-    sendTransaction: (args) => client.sendTransaction(args),
-    waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
-  });
+  return facilitatorSignerOf(client);
 }

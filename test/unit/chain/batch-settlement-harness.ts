@@ -1,6 +1,5 @@
 import {
   toClientEvmSigner,
-  toFacilitatorEvmSigner,
   type AuthorizerSigner,
   type ClientEvmSigner,
   type FacilitatorEvmSigner,
@@ -26,6 +25,7 @@ import { batchSettlementEscrowAbi } from "../../../dev/chain/batch-settlement.ts
 import { fiatTokenAbi } from "../../../dev/chain/fiat-token-abi.ts";
 import type { LocalChain } from "../../../dev/chain/local-chain.ts";
 import { localPublicClient } from "../../../dev/chain/local-client.ts";
+import { facilitatorSignerOf } from "../../../dev/chain/facilitator-signer.ts";
 
 /** Helpers for driving the batch-settlement escrow on anvil: wallets, receipts, events, reverts. */
 
@@ -44,18 +44,7 @@ export function localWallet(chain: LocalChain, account: LocalAccount) {
  * reference's 4 s default polling would make every settlement wait seconds for anvil's instant blocks.
  */
 export function facilitatorSigner(chain: LocalChain, account: LocalAccount): FacilitatorEvmSigner {
-  const client = localWallet(chain, account);
-  // FacilitatorEvmSigner types ABIs and typed data loosely; viem types them precisely. The casts are
-  // that library boundary.
-  return toFacilitatorEvmSigner({
-    address: account.address,
-    getCode: (args) => client.getCode(args),
-    readContract: (args) => client.readContract({ ...args, abi: args.abi as Abi, args: args.args ?? [] }),
-    verifyTypedData: (args) => client.verifyTypedData(args as TypedDataDefinition & { address: Hex; signature: Hex }),
-    writeContract: (args) => client.writeContract({ ...args, abi: args.abi as Abi }),
-    sendTransaction: (args) => client.sendTransaction(args),
-    waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
-  });
+  return facilitatorSignerOf(localWallet(chain, account));
 }
 
 /** A viem account as the signer shape @x402/evm takes (client vouchers, authorizer signatures). */

@@ -282,6 +282,17 @@ describe("runPaidCall: after the reservation, every path settles, releases or ho
     expect(book.entries[0]!.charged).toBe("0");
   });
 
+  it("records a metered stream's provisional charge when finalizing it fails, so the ledger says what the scheme holds", async () => {
+    const s = new FakeScheme("alpha", "test:1", "metered");
+    s.finalize = async () => {
+      throw new Error("channel object unreachable");
+    };
+    const { call, book, settled } = paidCall(s, job({ stream: Promise.resolve(USAGE) }).run);
+    expect((await runPaidCall(call)).kind).toBe("delivered");
+    await settled();
+    expect(book.entries).toEqual([expect.objectContaining({ charged: "1000", authorized: "1000" })]);
+  });
+
   it("records a fixed-price stream at once and its token counts when it ends", async () => {
     const s = new FakeScheme("alpha", "test:1", "fixed");
     const { call, book, settled } = paidCall(s, job({ stream: Promise.resolve(USAGE) }).run);

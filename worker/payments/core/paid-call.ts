@@ -93,20 +93,21 @@ export type PaidCallResult<T> =
  * holds the payment; nothing is charged for a result that is not delivered.
  */
 export async function runPaidCall<T>(call: PaidCall<T>): Promise<PaidCallResult<T>> {
-  const probe: CallProbe = { scheme: schemeLabel(call), reason: null, stages: {} };
+  const probe: CallProbe = { reason: null, delivered: null };
   const result = await runPaidCallFor(call, probe);
   if (call.stats) {
-    const observation: CallObservation = { at: Date.now(), service: call.service, scheme: probe.scheme, outcome: result.kind, reason: reasonOf(result, probe), stages: probe.stages };
+    // Worked out here, after the answer is decided: nothing of it sits on the path to delivery.
+    const stages = probe.delivered ? stageDurations(probe.delivered.stages, probe.delivered.modelMs) : {};
+    const observation: CallObservation = { at: Date.now(), service: call.service, scheme: schemeLabel(call), outcome: result.kind, reason: reasonOf(result, probe), stages };
     call.waitUntil(call.stats.observe(observation).catch((error: unknown) => console.error(`call stats not recorded: ${describe(error)}`)));
   }
   return result;
 }
 
-/** What the operator's counts need from inside a call: its scheme once known, a job failure's code, the stage times. */
+/** What the operator's counts need from inside a call: a job failure's code, a delivered call's stage marks. */
 interface CallProbe {
-  scheme: string;
   reason: string | null;
-  stages: CallObservation["stages"];
+  delivered: { stages: readonly Stage[]; modelMs: number | null | undefined } | null;
 }
 
 /** The payment's scheme as a label: one offered here, or none/unknown (never the client's own text). */
@@ -268,7 +269,7 @@ async function settleAndDeliver<T>(call: PaidCall<T>, state: VerifiedCall): Prom
   }
   timing.mark("record");
   const stages = timing.list();
-  state.probe.stages = stageDurations(stages, outcome.modelMs);
+  state.probe.delivered = { stages, modelMs: outcome.modelMs };
   return { kind: "delivered", result: outcome.deliver({ receipt: settled.receipt, stages, ...(final ? { final } : {}) }) };
 }
 
@@ -288,7 +289,9 @@ async function finalizeStream<T>(call: PaidCall<T>, scheme: PaymentScheme, payme
     });
     return final.receipt;
   } catch (error) {
-    console.error(`finalizing the charge of a ${call.service} stream failed: ${describe(error)}`);
+    // The provisional charge (the ceiling) stands in the scheme: the ledger records that, so the two agree.
+    console.error(`finalizing the charge of a ${call.service} stream failed, its provisional charge stands: ${describe(error)}`);
+    await record(call.book, row);
     return null;
   }
 }

@@ -1,6 +1,6 @@
 import type { SettleResponse } from "@x402/core/types";
 import { jsonError } from "../../http/json-error.ts";
-import { runPaidCall, type JobUsage, type PaidCall } from "../core/paid-call.ts";
+import { runPaidCall, type JobOutcome, type PaidCall } from "../core/paid-call.ts";
 import { extractPayment } from "./payment-header.ts";
 import { serverTimingHeader } from "./server-timing.ts";
 import { paymentRequiredResponse, receiptHeaders, settlementFailedResponse } from "./x402-responses.ts";
@@ -8,17 +8,10 @@ import { paymentRequiredResponse, receiptHeaders, settlementFailedResponse } fro
 /** What an HTTP service produced: an error Response, or a result delivered with the receipt headers. */
 export type HttpJobOutcome =
   | { ok: false; response: Response; code?: string }
-  | {
-      ok: true;
+  | (Omit<Extract<JobOutcome<Response>, { ok: true }>, "deliver"> & {
       /** `final`: a metered stream's final charge, for its last event (see Settlement.final). */
       deliver(receipt: Headers, final?: Promise<SettleResponse | null>): Response;
-      abandon(): void;
-      model: string | null;
-      runnerId: string | null;
-      usage: JobUsage | null;
-      streamUsage?: Promise<JobUsage | null>;
-      modelMs?: number | null;
-    };
+    });
 
 export interface HttpPaidCall extends Omit<PaidCall<Response>, "payment" | "run"> {
   request: Request;
